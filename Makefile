@@ -1,0 +1,82 @@
+# Stagebox - build, run, test, bench.
+#   make        build everything into build/
+#   make run    install missing packages, start JACK (if needed), engine, server
+#   make test   install what the tests need, build, run every test
+#   make bench  print the benchmark tables (never part of make test)
+
+CC      ?= cc
+PKGS     = jack libmicrohttpd libwebsockets jansson sndfile
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -pthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   = -lrt -lm
+
+B        = build
+O        = $(B)/obj
+
+# Code both binaries share: the arena contract and the config.
+COMMON_SRC = rt/arena.c rt/config.c
+RT_SRC     = $(filter-out $(COMMON_SRC),$(wildcard rt/*.c))
+SERVER_SRC = $(wildcard server/*.c)
+CLIENT_SRC = $(wildcard tests/clients/sb-*.c)
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+
+COMMON_OBJ = $(COMMON_SRC:%.c=$(O)/%.o)
+RT_OBJ     = $(RT_SRC:%.c=$(O)/%.o)
+SERVER_OBJ = $(SERVER_SRC:%.c=$(O)/%.o)
+CLIENTS    = $(CLIENT_SRC:tests/clients/%.c=$(B)/%)
+UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
+# Unit tests link the pure parts: arena, config, command schema.
+UNIT_DEPS  = $(COMMON_OBJ) $(O)/server/cmd_schema.o
+
+BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS)
+
+.PHONY: all run test bench unit deps deps-test clean
+all: $(BINS) $(UNITS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/stagebox-rt: $(RT_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/stagebox-server: $(SERVER_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/sb-%: $(O)/tests/clients/sb-%.o $(O)/tests/clients/common.o
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/librtguard.so: tests/rtguard/rtguard.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl -pthread
+
+$(B)/test_%: $(O)/tests/unit/test_%.o $(UNIT_DEPS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+
+deps:
+	bash deploy/install.sh
+
+deps-test:
+	bash deploy/install.sh --test
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; $$t; done
+
+run: deps
+	$(MAKE) all
+	bash deploy/run.sh
+
+test: deps-test
+	$(MAKE) all
+	bash tests/run.sh
+
+bench: deps-test
+	$(MAKE) all
+	bash tests/bench/run.sh
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

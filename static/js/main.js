@@ -1,0 +1,20 @@
+// Boot: one socket shared by every part of the page.
+
+import * as api from './api.js';
+import { mountHeader } from './header.js';
+import { mountMeters } from './meters.js';
+import { mountPing } from './ping.js';
+import { mountTabs } from './tabs.js';
+import { StageSocket } from './ws.js';
+
+const socket = new StageSocket();
+const $ = (id) => document.getElementById(id);
+
+mountHeader(document.body, socket);
+mountMeters($('meters'), socket);
+mountTabs($('tablist'), $('tabpanels'), { socket, api });
+mountPing($('ping-button'), $('ping-result'), socket);
+socket.start();
+
+// Handy from the devtools console.
+window.stagebox = { socket, api };
