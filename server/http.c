@@ -210,7 +210,16 @@ static const struct route *route_find(const char *method, const char *url,
 
 /* --- /api requests --- */
 
-static int declared_too_big(struct MHD_Connection *c)
+/*
+ * A client that announced a body over the limit is still sending it; if we
+ * answered and closed at once, many clients (fetch, browsers) would see a
+ * reset instead of the 413.  So bodies up to DISCARD_MAX are read and
+ * dropped, and the 413 goes after them; only larger ones are cut short.
+ */
+#define DISCARD_MAX (64ull << 20)
+
+/* The declared Content-Length, or 0 when absent or unreadable. */
+static unsigned long long declared_length(struct MHD_Connection *c)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -221,7 +230,7 @@ static int declared_too_big(struct MHD_Connection *c)
 		return 0;
 	errno = 0;
 	n = strtoull(cl, &end, 10);
-	return !errno && end != cl && n > BODY_MAX;
+	return !errno && end != cl ? n : 0;
 }
 
 static enum MHD_Result too_big(struct MHD_Connection *c)
@@ -244,11 +253,12 @@ static enum MHD_Result api_begin(struct MHD_Connection *c, const char *url,
 	if (!r)
 		return send_error(c, MHD_HTTP_NOT_FOUND, NULL,
 				  "no route %s %s", method, url);
-	if (declared_too_big(c))
+	if (declared_length(c) > DISCARD_MAX)
 		return too_big(c);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return MHD_NO;
+	h->too_big = declared_length(c) > BODY_MAX;
 	h->conn = c;
 	h->route = r;
 	h->url = url;

@@ -7,7 +7,7 @@
 // the temp directory; when the test process ends with a failure the logs
 // are printed (and the directory kept), otherwise the directory is removed.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
