@@ -37,6 +37,8 @@ void sb_arena_geom_default(struct sb_arena_geom *g)
 	g->plan_slots = 3;
 	g->plan_slot_bytes = 1u << 20;
 	g->heap_bytes = 32u << 20;
+	g->n_columns = 4;
+	g->n_tracks = 4;
 }
 
 int sb_instance_valid(const char *s)
@@ -81,6 +83,10 @@ static int geom_check(const struct sb_arena_geom *g, char *err, size_t len)
 		bad = "chunks must be 1..1048576";
 	else if (g->plan_slots < 2 || g->plan_slots > 16)
 		bad = "plan_slots must be 2..16";
+	else if (!g->n_columns || g->n_columns > SB_MAX_COLUMNS)
+		bad = "looper columns must be 1..8";
+	else if (!g->n_tracks || g->n_tracks > SB_MAX_TRACKS)
+		bad = "looper tracks must be 1..8";
 	if (!bad)
 		return 0;
 	snprintf(err, len, "arena geometry: %s", bad);
@@ -117,6 +123,10 @@ int sb_arena_layout(const struct sb_arena_geom *g, struct sb_arena_hdr *h,
 	cur = ALIGN64(cur + sizeof(struct sb_status_block));
 	h->off_timing = cur;
 	cur = ALIGN64(cur + sizeof(struct sb_timing));
+	h->off_looper = cur;
+	cur = ALIGN64(cur + sizeof(struct sb_looper_block));
+	h->off_chunk_owner = cur;
+	cur = ALIGN64(cur + g->n_chunks);
 	h->off_cmd = place_ring(&cur, g->cmd_slots, sizeof(struct sb_msg));
 	h->off_evt = place_ring(&cur, g->evt_slots, sizeof(struct sb_msg));
 	h->off_chunk_free = place_ring(&cur, h->chunk_ring_slots, 4);
@@ -170,7 +180,9 @@ static void init_rings(struct sb_arena *a)
 	for (uint32_t i = 0; i < h->geom.n_chunks; i++) {
 		struct sb_chunk *c = sb_arena_chunk(a, i);
 		c->index = i;
+		c->next = SB_CHUNK_NONE;
 		c->channels = h->geom.chunk_channels;
+		c->column = c->track = -1;
 	}
 }
 
@@ -302,12 +314,19 @@ static int reuse_or_refuse(struct sb_arena *a, const struct sb_arena_hdr *lay,
  * An engine killed inside sb_status_publish leaves the seqlock odd and
  * readers would spin on it for ever; the new owner makes it even.
  */
+static void repair_seq(_Atomic uint32_t *seq)
+{
+	if (atomic_load(seq) & 1u)
+		atomic_fetch_add(seq, 1u);
+}
+
 static void repair_status_seq(struct sb_arena *a)
 {
 	struct sb_status_block *b = sb_arena_at(a, a->hdr->off_status);
+	struct sb_looper_block *l = sb_arena_at(a, a->hdr->off_looper);
 
-	if (atomic_load(&b->seq) & 1u)
-		atomic_fetch_add(&b->seq, 1u);
+	repair_seq(&b->seq);
+	repair_seq(&l->seq);
 }
 
 int sb_arena_open_engine(struct sb_arena *a, const char *instance,
@@ -401,33 +420,69 @@ int sb_arena_replaced(const struct sb_arena *a, const char *instance)
 	return rc;
 }
 
+void sb_seq_publish(_Atomic uint32_t *seq, _Atomic uint64_t *words,
+		    const void *src, size_t bytes)
+{
+	uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
+	size_t n = (bytes + 7) / 8;
+	uint64_t w;
+
+	atomic_store_explicit(seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = bytes - i * 8 < 8 ? bytes - i * 8 : 8;
+		w = 0;
+		memcpy(&w, (const uint8_t *)src + i * 8, len);
+		atomic_store_explicit(&words[i], w, memory_order_relaxed);
+	}
+	atomic_store_explicit(seq, s + 2, memory_order_release);
+}
+
+void sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
+		 size_t bytes)
+{
+	size_t n = (bytes + 7) / 8;
+	uint32_t s1, s2;
+	uint64_t w;
+
+	do {
+		s1 = atomic_load_explicit(seq, memory_order_acquire);
+		for (size_t i = 0; i < n; i++) {
+			size_t len = bytes - i * 8 < 8 ? bytes - i * 8 : 8;
+			w = atomic_load_explicit(&words[i],
+						 memory_order_relaxed);
+			memcpy((uint8_t *)dst + i * 8, &w, len);
+		}
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(seq, memory_order_relaxed);
+	} while ((s1 & 1) || s1 != s2);
+}
+
 void sb_status_publish(const struct sb_arena *a, const struct sb_status *s)
 {
 	struct sb_status_block *b = sb_arena_at(a, a->hdr->off_status);
-	uint64_t w[SB_STATUS_WORDS] = { 0 };
-	uint32_t seq = atomic_load_explicit(&b->seq, memory_order_relaxed);
 
-	memcpy(w, s, sizeof(*s));
-	atomic_store_explicit(&b->seq, seq + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	for (size_t i = 0; i < SB_STATUS_WORDS; i++)
-		atomic_store_explicit(&b->words[i], w[i], memory_order_relaxed);
-	atomic_store_explicit(&b->seq, seq + 2, memory_order_release);
+	sb_seq_publish(&b->seq, b->words, s, sizeof(*s));
 }
 
 void sb_status_read(const struct sb_arena *a, struct sb_status *s)
 {
 	struct sb_status_block *b = sb_arena_at(a, a->hdr->off_status);
-	uint64_t w[SB_STATUS_WORDS];
-	uint32_t s1, s2;
 
-	do {
-		s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
-		for (size_t i = 0; i < SB_STATUS_WORDS; i++)
-			w[i] = atomic_load_explicit(&b->words[i],
-						    memory_order_relaxed);
-		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit(&b->seq, memory_order_relaxed);
-	} while ((s1 & 1) || s1 != s2);
-	memcpy(s, w, sizeof(*s));
+	sb_seq_read(&b->seq, b->words, s, sizeof(*s));
+}
+
+void sb_looper_publish(const struct sb_arena *a,
+		       const struct sb_looper_status *s)
+{
+	struct sb_looper_block *b = sb_arena_at(a, a->hdr->off_looper);
+
+	sb_seq_publish(&b->seq, b->words, s, sizeof(*s));
+}
+
+void sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s)
+{
+	struct sb_looper_block *b = sb_arena_at(a, a->hdr->off_looper);
+
+	sb_seq_read(&b->seq, b->words, s, sizeof(*s));
 }

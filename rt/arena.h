@@ -13,6 +13,10 @@
  *   | struct sb_status_block  |  seqlock; engine writes every cycle
  *   +-------------------------+ off_timing
  *   | struct sb_timing        |  callback cost histogram (1 us buckets)
+ *   +-------------------------+ off_looper
+ *   | struct sb_looper_block  |  seqlock; looper snapshot every cycle
+ *   +-------------------------+ off_chunk_owner
+ *   | n_chunks bytes          |  enum sb_chunk_owner per chunk
  *   +-------------------------+ off_cmd / off_evt
  *   | ring + data             |  struct sb_msg, server->engine / back
  *   +-------------------------+ off_chunk_free / _filled / _release
@@ -44,10 +48,13 @@
 #include "ring.h"
 
 #define SB_ARENA_MAGIC 0x58425342u	/* "SBSX" little-endian */
-#define SB_ABI_VERSION 1u
+#define SB_ABI_VERSION 2u
 #define SB_MAX_INPUTS 16
 #define SB_INSTANCE_MAX 32
 #define SB_TIMING_BUCKETS 4096		/* 1 us each; last = overflow */
+#define SB_MAX_COLUMNS 8
+#define SB_MAX_TRACKS 8			/* per column */
+#define SB_CHUNK_NONE 0xffffffffu	/* end of a chunk list */
 
 /* Sizes chosen from the config; identical on both sides of an arena. */
 struct sb_arena_geom {
@@ -61,6 +68,8 @@ struct sb_arena_geom {
 	uint32_t plan_slots;
 	uint64_t plan_slot_bytes;
 	uint64_t heap_bytes;
+	uint32_t n_columns;		/* looper columns, 1..SB_MAX_COLUMNS */
+	uint32_t n_tracks;		/* tracks per column, 1..SB_MAX_TRACKS */
 };
 
 /*
@@ -92,6 +101,47 @@ struct sb_status_block {
 	_Atomic uint64_t words[SB_STATUS_WORDS];
 };
 
+/* Looper snapshot: published by the looper every cycle (seqlock). */
+struct sb_track_status {
+	int32_t state;		/* enum sb_track_state */
+	int32_t next_state;	/* pending at the next boundary, -1 none */
+	int32_t solo;
+	int32_t next_solo;	/* pending solo flag, -1 none */
+	float volume;
+	int32_t layer;		/* current layer index (0 = oldest kept) */
+	int32_t layers;		/* layers kept */
+	int32_t pending_action;	/* enum sb_looper_action waiting, 0 none */
+	uint64_t frames;	/* length of the current layer */
+	uint64_t position;	/* play/record position in frames */
+	uint64_t stream;	/* current layer's stream id, 0 none */
+};
+
+struct sb_looper_status {
+	int32_t running;
+	int32_t beats_per_bar;
+	double bpm;
+	int64_t beat;		/* current beat index, -1 before start */
+	int64_t bar;
+	uint64_t pos;		/* transport frame */
+	int32_t quantize;	/* enum sb_quantize */
+	int32_t monitor;
+	int32_t click_enabled;
+	float click_volume;
+	uint32_t n_columns, n_tracks;
+	uint32_t free_chunks;	/* chunks waiting in the free ring */
+	uint32_t pad;
+	int32_t column_beats[SB_MAX_COLUMNS];
+	struct sb_track_status track[SB_MAX_COLUMNS * SB_MAX_TRACKS];
+};
+
+#define SB_LOOPER_WORDS ((sizeof(struct sb_looper_status) + 7) / 8)
+
+struct sb_looper_block {
+	_Atomic uint32_t seq;
+	uint32_t pad;
+	_Atomic uint64_t words[SB_LOOPER_WORDS];
+};
+
 /* Callback cost histogram; single writer (the process thread). */
 struct sb_timing {
 	_Atomic uint64_t count;
@@ -100,16 +150,36 @@ struct sb_timing {
 	_Atomic uint32_t bucket[SB_TIMING_BUCKETS];
 };
 
-/* Header of one audio chunk; float samples follow, interleaved. */
+/*
+ * Header of one audio chunk; float samples follow, interleaved.  Only the
+ * chunk's current owner (see chunk_owner) writes it.
+ */
 struct sb_chunk {
 	uint32_t index;		/* own index, for sanity checks */
-	uint32_t stream;	/* who filled it (looper track, sampler take) */
+	uint32_t next;		/* next chunk of the same layer, SB_CHUNK_NONE */
+	uint64_t stream;	/* recording it belongs to; names the take file */
 	uint32_t seq;		/* position of this chunk within its stream */
 	uint32_t frames;	/* valid frames (<= chunk_frames) */
 	uint64_t start_frame;	/* engine frame of the first sample */
-	uint32_t flags;
+	uint32_t flags;		/* SB_CHUNK_FIRST | SB_CHUNK_LAST */
 	uint32_t channels;
-	uint8_t pad[32];
+	int16_t column, track;	/* looper track that recorded it, -1 none */
+	uint8_t pad[20];
+};
+
+#define SB_CHUNK_FIRST 0x1u	/* first chunk of its stream */
+#define SB_CHUNK_LAST 0x2u	/* last chunk: the stream is complete */
+
+/*
+ * Who owns each chunk; one byte per chunk at off_chunk_owner.  Written
+ * only by the current owner when it hands the chunk on, so it survives
+ * the death of either process and tells the survivor what to reclaim.
+ */
+enum sb_chunk_owner {
+	SB_OWN_SERVER = 0,	/* server: free, or being filled from a file */
+	SB_OWN_FREE_RING = 1,	/* pushed into chunk_free, not yet taken */
+	SB_OWN_ENGINE = 2,	/* taken by the engine (recording / playing) */
+	SB_OWN_RELEASED = 3,	/* pushed into chunk_release by the engine */
 };
 
 _Static_assert(sizeof(struct sb_chunk) == 64, "chunk header is one line");
@@ -126,6 +196,7 @@ struct sb_arena_hdr {
 	uint64_t off_status, off_timing, off_cmd, off_evt;
 	uint64_t off_chunk_free, off_chunk_filled, off_chunk_release;
 	uint64_t off_tap, off_chunks, off_plans, off_heap;
+	uint64_t off_looper, off_chunk_owner;
 	_Atomic int32_t engine_pid;	/* 0 when no engine owns it */
 	_Atomic int32_t server_pid;	/* 0 when no server is attached */
 	_Atomic uint64_t engine_heartbeat_ns;	/* CLOCK_MONOTONIC, each cycle */
@@ -210,11 +281,34 @@ static inline float *sb_chunk_samples(struct sb_chunk *c)
 	return (float *)(c + 1);
 }
 
+/*
+ * Seqlock over an array of atomic words: one writer (RT-safe, never
+ * blocks), any number of readers that retry until the copy is whole.
+ * seq is the block's counter, words its payload of `bytes` bytes.
+ */
+void sb_seq_publish(_Atomic uint32_t *seq, _Atomic uint64_t *words,
+		    const void *src, size_t bytes);
+void sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
+		 size_t bytes);
+
 /* RT: process thread only (the single status writer). */
 void sb_status_publish(const struct sb_arena *a, const struct sb_status *s);
 
 /* Any thread.  Retries until the copy is consistent; never blocks. */
 void sb_status_read(const struct sb_arena *a, struct sb_status *s);
+
+/* RT: process thread only (the looper). */
+void sb_looper_publish(const struct sb_arena *a,
+		       const struct sb_looper_status *s);
+
+/* Any thread. */
+void sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s);
+
+/* The chunk owner map.  Any thread; only a chunk's owner stores. */
+static inline _Atomic uint8_t *sb_arena_chunk_owner(const struct sb_arena *a)
+{
+	return (_Atomic uint8_t *)(a->base + a->hdr->off_chunk_owner);
+}
 
 /* CLOCK_MONOTONIC in ns.  Any thread (vDSO, no I/O, no lock). */
 uint64_t sb_now_ns(void);

@@ -63,6 +63,15 @@ static const struct cfg_key keys[] = {
 		4096, 1 << 30),
 	KEY_NUM("pool.heap_bytes", CFG_U64, geom.heap_bytes,
 		1 << 16, INT64_C(1) << 34),
+	KEY_NUM("looper.columns", CFG_U32, geom.n_columns, 1, SB_MAX_COLUMNS),
+	KEY_NUM("looper.tracks", CFG_U32, geom.n_tracks, 1, SB_MAX_TRACKS),
+	KEY_NUM("looper.input_left", CFG_U32, looper.input_left, 1,
+		SB_MAX_INPUTS),
+	KEY_NUM("looper.input_right", CFG_U32, looper.input_right, 1,
+		SB_MAX_INPUTS),
+	KEY_NUM("looper.declick_frames", CFG_U32, looper.declick_frames, 0,
+		4096),
+	KEY_STR("looper.bindings", looper.bindings, NULL),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -92,6 +101,11 @@ void sb_config_defaults(struct sb_config *c)
 	snprintf(c->server.data_dir, sizeof(c->server.data_dir), "data");
 	snprintf(c->server.static_dir, sizeof(c->server.static_dir), "static");
 	sb_arena_geom_default(&c->geom);
+	c->looper.input_left = 1;
+	c->looper.input_right = 2;
+	c->looper.declick_frames = 64;
+	snprintf(c->looper.bindings, sizeof(c->looper.bindings),
+		 "config/midi-bindings.json");
 }
 
 static const char *json_type_name(const json_t *v)

@@ -39,8 +39,15 @@ struct sb_config {
 		char data_dir[SB_PATH_MAX];	/* server.data_dir */
 		char static_dir[SB_PATH_MAX];	/* server.static_dir */
 	} server;
+	struct {
+		uint32_t input_left;		/* looper.input_left: 1-based */
+		uint32_t input_right;		/* looper.input_right */
+		uint32_t declick_frames;	/* looper.declick_frames */
+		char bindings[SB_PATH_MAX];	/* looper.bindings: MIDI map */
+	} looper;
 	/*
-	 * engine.inputs -> geom.n_inputs; pool.chunk_frames, pool.chunks,
+	 * engine.inputs -> geom.n_inputs; looper.columns, looper.tracks ->
+	 * geom.n_columns, geom.n_tracks; pool.chunk_frames, pool.chunks,
 	 * pool.cmd_slots, pool.evt_slots, pool.tap_frames, pool.plan_slots,
 	 * pool.plan_slot_bytes, pool.heap_bytes -> the rest of geom.
 	 */

@@ -20,7 +20,33 @@ enum sb_cmd_type {
 	SB_CMD_PING = 1,
 	/* zero the callback timing histogram */
 	SB_CMD_TIMING_RESET = 2,
-	/* 0x100.. looper, 0x200.. patch, 0x300.. sampler, 0x400.. tap */
+	/* 0x100.. transport/click/looper, 0x200.. patch, 0x300.. sampler,
+	 * 0x400.. tap.  Unless said otherwise a command with an id is answered
+	 * by SB_EVT_ACK (u.ack.status 0 or -errno). */
+
+	/* transport (engine core): u.d[0] bpm (20..300) */
+	SB_CMD_TRANSPORT_TEMPO = 0x100,
+	/* u.i[0] beats per bar (1..32) */
+	SB_CMD_TRANSPORT_METER = 0x101,
+	SB_CMD_TRANSPORT_START = 0x102,
+	SB_CMD_TRANSPORT_STOP = 0x103,
+
+	/* click (rt/click.c): u.i[0] enabled, u.d[1] volume 0..1 */
+	SB_CMD_CLICK_SET = 0x108,
+
+	/* looper (rt/looper.c), 0x110..0x12f; see struct sb_looper_args */
+	SB_CMD_LOOPER_COLUMN = 0x110,	/* column, value = beats (0 clears) */
+	SB_CMD_LOOPER_QUANTIZE = 0x111,	/* value = enum sb_quantize */
+	SB_CMD_LOOPER_MONITOR = 0x112,	/* value = 0/1 */
+	SB_CMD_LOOPER_ACTION = 0x113,	/* column, track, value = enum sb_looper_action */
+	SB_CMD_LOOPER_VOLUME = 0x114,	/* column, track, gain */
+	/* column, track, chunk = head of a linked chunk list (sb_chunk.next),
+	 * frames, stream, value = state after load (SB_TRACK_PLAYING or
+	 * SB_TRACK_MUTED).  On success the engine owns the chunks; on a
+	 * non-zero ACK they stay the server's. */
+	SB_CMD_LOOPER_LOAD = 0x115,
+	/* empty every track and column, release every chunk */
+	SB_CMD_LOOPER_RESET = 0x116,
 };
 
 enum sb_evt_type {
@@ -33,6 +59,47 @@ enum sb_evt_type {
 	SB_EVT_XRUN = 3,
 	/* engine (re)started on this arena: u.started.generation, pid */
 	SB_EVT_STARTED = 4,
+
+	/* a track changed (state, next_state, layer, solo, volume):
+	 * struct sb_looper_args with stream/frames of the current layer */
+	SB_EVT_LOOPER_TRACK = 0x110,
+	/* a column's length changed: column, value = beats */
+	SB_EVT_LOOPER_COLUMN = 0x111,
+	/* chunk memory ran out: column, track; recording stopped at a boundary */
+	SB_EVT_LOOPER_NOMEM = 0x112,
+	/* MIDI from midi_in: u.midi.bytes[0..len), u.midi.frame */
+	SB_EVT_MIDI_IN = 0x120,
+};
+
+enum sb_quantize { SB_Q_OFF = 0, SB_Q_BEAT = 1, SB_Q_BAR = 2 };
+
+enum sb_track_state {
+	SB_TRACK_EMPTY = 0,
+	SB_TRACK_RECORDING = 1,
+	SB_TRACK_PLAYING = 2,
+	SB_TRACK_OVERDUBBING = 3,
+	SB_TRACK_MUTED = 4,
+};
+
+enum sb_looper_action {
+	SB_LA_NONE = 0, SB_LA_RECORD, SB_LA_OVERDUB, SB_LA_PLAY, SB_LA_MUTE,
+	SB_LA_SOLO, SB_LA_CLEAR, SB_LA_UNDO, SB_LA_REDO,
+};
+
+/* Payload of the looper commands and events (fits the 56-byte union). */
+struct sb_looper_args {
+	int32_t column;
+	int32_t track;
+	int32_t value;		/* beats, mode, action, state ... */
+	int32_t next_state;	/* events: pending state (-1 none) */
+	float gain;		/* volume */
+	uint32_t chunk;		/* head chunk index */
+	uint64_t frames;	/* layer length in frames */
+	uint64_t stream;	/* layer's stream id (names its take file) */
+	int32_t solo;
+	int32_t layer;		/* current layer index, events */
+	int32_t layers;		/* layers kept (undo depth + 1), events */
+	int32_t redo;		/* layers above the current one */
 };
 
 struct sb_msg {
@@ -58,6 +125,12 @@ struct sb_msg {
 			uint64_t generation;
 			int32_t pid;
 		} started;
+		struct sb_looper_args looper;
+		struct {
+			uint64_t frame;	/* engine frame of the event */
+			uint32_t len;
+			uint8_t bytes[4];
+		} midi;
 	} u;
 };
 

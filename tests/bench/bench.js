@@ -33,9 +33,9 @@ async function pingWs(s) {
   const client = [], engine = [];
   for (let i = 0; i < PINGS; i++) {
     const t0 = performance.now();
-    const res = await ws.request('engine.ping', {});
+    const reply = await ws.request('engine.ping', {});
     client.push((performance.now() - t0) * 1000);
-    engine.push(res.rtt_us);
+    engine.push(reply.result.rtt_us);
   }
   await ws.close();
   return { client: summary(client), engine: summary(engine) };

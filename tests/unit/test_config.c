@@ -327,10 +327,11 @@ static void test_dump(void **state)
 	assert_non_null(strstr(buf, "server.http_port=9000\n"));
 	assert_non_null(strstr(buf, "server.static_dir=/usr/share/sb\n"));
 	assert_non_null(strstr(buf, "pool.heap_bytes=8589934592\n"));
+	assert_non_null(strstr(buf, "looper.declick_frames=64\n"));
 	assert_non_null(strstr(buf, "pool.plan_slot_bytes=65536\n"));
 	for (char *p = buf; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 22);
+	assert_int_equal(lines, 28);	/* one per key of the table */
 	free(buf);
 }
 
