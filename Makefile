@@ -27,8 +27,10 @@ RT_OBJ     = $(RT_SRC:%.c=$(O)/%.o)
 SERVER_OBJ = $(SERVER_SRC:%.c=$(O)/%.o)
 CLIENTS    = $(CLIENT_SRC:tests/clients/%.c=$(B)/%)
 UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
-# Unit tests link the pure parts: arena, config, command schema.
-UNIT_DEPS  = $(COMMON_OBJ) $(O)/server/cmd_schema.o
+# Unit tests link the pure parts: arena, config, command schema, and the
+# JACK-free DSP/time code they test.
+UNIT_PURE  = server/cmd_schema.c $(wildcard rt/transport.c server/resample.c)
+UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o)
 
 BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS)
 

@@ -332,7 +332,8 @@ fail:
 	return -EIO;
 }
 
-static int init_subsystems(struct sb_engine *e, char *err, size_t errlen)
+static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
+			   char *err, size_t errlen)
 {
 	int rc;
 
@@ -342,7 +343,9 @@ static int init_subsystems(struct sb_engine *e, char *err, size_t errlen)
 	e->ctx.n_inputs = e->st.n_inputs;
 	e->ctx.emit = emit;
 	e->ctx.emit_arg = e;
+	e->ctx.cfg = c;
 	rc = sb_subsys_init_all(&e->ctx, err, errlen);
+	e->ctx.cfg = NULL;	/* the config is the caller's; init-time only */
 	e->subsys_ready = rc == 0;
 	return rc;
 }
@@ -390,7 +393,7 @@ int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
 	lock_memory();
 	rc = register_ports(e, err, errlen);
 	if (!rc)
-		rc = init_subsystems(e, err, errlen);
+		rc = init_subsystems(e, c, err, errlen);
 	if (!rc)
 		rc = set_callbacks(e, err, errlen);
 	if (rc)

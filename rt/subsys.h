@@ -19,7 +19,9 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "config.h"
 #include "proto.h"
+#include "transport.h"
 
 /* RT: push one event to the server; a full ring drops and counts it. */
 typedef void (*sb_emit_fn)(void *arg, const struct sb_msg *m);
@@ -32,6 +34,7 @@ struct sb_rt_ctx {
 	uint32_t n_inputs;
 	sb_emit_fn emit;
 	void *emit_arg;
+	const struct sb_config *cfg;	/* init only: do not keep the pointer */
 };
 
 /*
@@ -50,6 +53,7 @@ struct sb_block {
 	float *click;
 	void *midi_in;		/* JACK MIDI buffers (jack/midiport.h) */
 	void *midi_out;
+	const struct sb_beats *beats;	/* the transport during this block */
 };
 
 struct sb_subsys {
@@ -65,6 +69,8 @@ struct sb_subsys {
 	void (*handle_cmd)(void *state, const struct sb_msg *m);
 	/* RT: fill the status fields this subsystem owns (may be NULL) */
 	void (*report)(void *state, struct sb_status *st);
+	/* RT: fill the looper-snapshot fields it owns (may be NULL) */
+	void (*report_looper)(void *state, struct sb_looper_status *ls);
 	/* main thread: free what init took (may be NULL) */
 	void (*fini)(void *state);
 };

@@ -62,7 +62,28 @@ static struct {
 	int last_attach_err;
 	uint32_t next_id;
 	struct cmd_req *pending;
+	uint64_t module_gen;	/* engine generation the modules last saw */
+	int remapped;		/* arena mapping changed since modules heard */
+	int modules_ready;	/* how many of srv_modules[] are initialised */
 } S = { .qlock = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
+
+/* The deferred-work queue: jobs for the worker, then their done hooks. */
+struct defer_job {
+	struct defer_job *next;
+	void (*work)(void *arg);
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct defer_job *todo, *todo_tail;	/* for the worker */
+	struct defer_job *done, *done_tail;	/* for the control thread */
+	int stop;
+	int running;
+	pthread_t thread;
+} W = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void push_status(uint64_t now);
 
@@ -77,6 +98,132 @@ static void wake(void)
 	ssize_t n = write(S.efd, &one, sizeof(one));
 
 	(void)n;	/* a full counter still wakes the loop */
+}
+
+/* --- server modules --- */
+
+#define FOR_MODULES(m) \
+	for (const struct srv_module *const *m = srv_modules; \
+	     *m && m < srv_modules + S.modules_ready; m++)
+
+static int modules_init(char *err, size_t errlen)
+{
+	char why[256] = "";
+
+	for (S.modules_ready = 0; srv_modules[S.modules_ready];
+	     S.modules_ready++) {
+		const struct srv_module *m = srv_modules[S.modules_ready];
+		int rc = m->init ? m->init(S.cfg, why, sizeof(why)) : 0;
+
+		if (rc) {
+			snprintf(err, errlen, "%s: %s", m->name, why);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void modules_engine(int connected)
+{
+	int restarted = 0;
+
+	if (connected) {
+		restarted = S.generation != S.module_gen;
+		S.module_gen = S.generation;
+	}
+	FOR_MODULES(m)
+		if ((*m)->on_engine)
+			(*m)->on_engine(connected, restarted, S.remapped);
+	S.remapped = 0;
+}
+
+/* --- deferred work --- */
+
+static void *worker_main(void *unused)
+{
+	struct defer_job *j;
+
+	(void)unused;
+	pthread_mutex_lock(&W.lock);
+	for (;;) {
+		while (!W.todo && !W.stop)
+			pthread_cond_wait(&W.cond, &W.lock);
+		if (!W.todo)
+			break;
+		j = W.todo;
+		W.todo = j->next;
+		if (!W.todo)
+			W.todo_tail = NULL;
+		pthread_mutex_unlock(&W.lock);
+		if (j->work)
+			j->work(j->arg);
+		pthread_mutex_lock(&W.lock);
+		j->next = NULL;
+		if (W.done_tail)
+			W.done_tail->next = j;
+		else
+			W.done = j;
+		W.done_tail = j;
+		wake();
+	}
+	pthread_mutex_unlock(&W.lock);
+	return NULL;
+}
+
+/* Control thread only. */
+int ctl_defer(void (*work)(void *arg), void (*done)(void *arg), void *arg)
+{
+	struct defer_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&W.lock);
+	if (W.stop) {
+		pthread_mutex_unlock(&W.lock);
+		free(j);
+		return -ESHUTDOWN;
+	}
+	if (W.todo_tail)
+		W.todo_tail->next = j;
+	else
+		W.todo = j;
+	W.todo_tail = j;
+	pthread_cond_signal(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+	return 0;
+}
+
+static void run_done(void)
+{
+	struct defer_job *j, *next;
+
+	pthread_mutex_lock(&W.lock);
+	j = W.done;
+	W.done = W.done_tail = NULL;
+	pthread_mutex_unlock(&W.lock);
+	for (; j; j = next) {
+		next = j->next;
+		if (j->done)
+			j->done(j->arg);
+		free(j);
+	}
+}
+
+/* Finish queued work, then join: done hooks still run here. */
+static void worker_stop(void)
+{
+	if (!W.running)
+		return;
+	pthread_mutex_lock(&W.lock);
+	W.stop = 1;
+	pthread_cond_signal(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+	pthread_join(W.thread, NULL);
+	W.running = 0;
+	run_done();
 }
 
 /* --- requests --- */
@@ -217,6 +364,12 @@ const struct sb_arena *ctl_arena(void)
 }
 
 /* Control thread only. */
+/* Control thread only. */
+const struct sb_arena *ctl_arena_mapped(void)
+{
+	return S.arena.base ? &S.arena : NULL;
+}
+
 int ctl_engine_send(const struct sb_msg *m)
 {
 	if (!ctl_arena())
@@ -325,6 +478,9 @@ static void on_event(const struct sb_msg *m)
 			(unsigned long long)m->u.started.generation);
 		break;
 	default:
+		FOR_MODULES(mod)
+			if ((*mod)->on_event)
+				(*mod)->on_event(m);
 		break;
 	}
 }
@@ -394,6 +550,7 @@ static void set_connected(int on, uint64_t now)
 	}
 	fprintf(stderr, "stagebox-server: engine %s\n",
 		on ? "connected" : "disconnected");
+	modules_engine(on);
 	announce(on ? "engine.connected" : "engine.disconnected");
 	S.next_push_ns = 0;
 	push_status(now);
@@ -446,6 +603,9 @@ static void detach(void)
 	int32_t me = getpid();
 
 	atomic_compare_exchange_strong(&S.arena.hdr->server_pid, &me, 0);
+	S.remapped = 1;
+	if (!S.connected)
+		modules_engine(0);	/* let go of the old mapping now */
 	sb_arena_detach(&S.arena);
 }
 
@@ -576,6 +736,10 @@ static void tick(void)
 	}
 	expire_calls(now, 0);
 	watch_engine(now);
+	run_done();
+	FOR_MODULES(m)
+		if ((*m)->tick)
+			(*m)->tick(now);
 	push_status(now);
 }
 
@@ -591,7 +755,12 @@ int ctl_init(const struct ctl_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return rc;
 	}
-	return 0;
+	if (pthread_create(&W.thread, NULL, worker_main, NULL)) {
+		snprintf(err, errlen, "cannot start the worker thread");
+		return -EAGAIN;
+	}
+	W.running = 1;
+	return modules_init(err, errlen);
 }
 
 /* Answer everything still waiting so no transport waits forever. */
@@ -647,6 +816,11 @@ void ctl_fini(void)
 {
 	int fd = S.efd;
 
+	worker_stop();
+	for (int i = S.modules_ready - 1; i >= 0; i--)
+		if (srv_modules[i]->fini)
+			srv_modules[i]->fini();
+	S.modules_ready = 0;
 	if (S.arena.base)
 		release_arena();
 	S.efd = -1;

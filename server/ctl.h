@@ -60,6 +60,46 @@ int ctl_engine_call(struct cmd_req *req, struct sb_msg *m, ctl_cont_fn cont);
 /* Fire and forget.  0, -ENOTCONN or -EAGAIN. */
 int ctl_engine_send(const struct sb_msg *m);
 
+/*
+ * The mapped arena even while the engine is not beating (NULL only when
+ * none is mapped): for work that must go on without an engine, such as
+ * saving the chunks a dead engine left in chunk_filled.  Control thread.
+ */
+const struct sb_arena *ctl_arena_mapped(void);
+
+/*
+ * Run work(arg) on the server's worker thread (slow work: files,
+ * compiling), then done(arg) on the control thread.  Jobs run one at a
+ * time in submission order.  0 or -ENOMEM / -ESHUTDOWN.  Control thread.
+ */
+int ctl_defer(void (*work)(void *arg), void (*done)(void *arg), void *arg);
+
+/*
+ * A server module: one domain's state, owned by the control thread.  The
+ * list lives in server/modules.c; ctl.c walks it.  Every hook may be NULL.
+ */
+struct srv_module {
+	const char *name;
+	/* main thread, before the transports start: 0 or -errno + message */
+	int (*init)(const struct sb_config *cfg, char *err, size_t errlen);
+	/* control thread, every tick (about 1 ms) */
+	void (*tick)(uint64_t now_ns);
+	/* control thread: an engine event ctl.c does not handle itself */
+	void (*on_event)(const struct sb_msg *m);
+	/*
+	 * control thread: the engine connected (connected=1; `restarted` is 1
+	 * when it is a different engine start than the last one this module
+	 * saw, i.e. its in-memory state is gone), or disconnected (0).
+	 * `remapped` is 1 when the arena mapping changed: drop every pointer
+	 * into the old one.
+	 */
+	void (*on_engine)(int connected, int restarted, int remapped);
+	/* main thread, after the transports stopped */
+	void (*fini)(void);
+};
+
+extern const struct srv_module *const srv_modules[];	/* NULL-terminated */
+
 /* The status object that GET /api/v1/status and WS pushes carry. */
 json_t *ctl_status_json(void);
 
