@@ -17,22 +17,32 @@ O        = $(B)/obj
 
 # Code both binaries share: the arena contract and the config.
 COMMON_SRC = rt/arena.c rt/config.c
+# DSP code the engine, the server (module docs, state init) and the offline
+# renderer share: the plan executor, the module table, the modules.
+DSP_SRC    = $(wildcard rt/plan.c rt/modtable.c rt/mod_*.c)
+# The patch language and compiler: server code the renderer links too.
+PATCH_SRC  = $(wildcard server/patch_*.c)
 RT_SRC     = $(filter-out $(COMMON_SRC),$(wildcard rt/*.c))
 SERVER_SRC = $(wildcard server/*.c)
+RENDER_SRC = $(wildcard rt/render/*.c)
 CLIENT_SRC = $(wildcard tests/clients/sb-*.c)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(O)/%.o)
+DSP_OBJ    = $(DSP_SRC:%.c=$(O)/%.o)
+PATCH_OBJ  = $(PATCH_SRC:%.c=$(O)/%.o)
+RENDER_OBJ = $(RENDER_SRC:%.c=$(O)/%.o)
 RT_OBJ     = $(RT_SRC:%.c=$(O)/%.o)
 SERVER_OBJ = $(SERVER_SRC:%.c=$(O)/%.o)
 CLIENTS    = $(CLIENT_SRC:tests/clients/%.c=$(B)/%)
 UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 # Unit tests link the pure parts: arena, config, command schema, and the
 # JACK-free DSP/time code they test.
-UNIT_PURE  = server/cmd_schema.c $(wildcard rt/transport.c server/resample.c)
-UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o)
+UNIT_PURE  = server/cmd_schema.c $(wildcard rt/transport.c server/resample.c rt/looper.c rt/looper_track.c rt/layer.c)
+UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o) $(DSP_OBJ) $(PATCH_OBJ)
 
-BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS)
+BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS) \
+       $(if $(RENDER_SRC),$(B)/stagebox-render)
 
 .PHONY: all run test bench unit deps deps-test clean
 all: $(BINS) $(UNITS)
@@ -44,8 +54,12 @@ $(O)/%.o: %.c
 $(B)/stagebox-rt: $(RT_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(B)/stagebox-server: $(SERVER_OBJ) $(COMMON_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+$(B)/stagebox-server: $(SERVER_OBJ) $(COMMON_OBJ) $(DSP_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
+
+$(B)/stagebox-render: $(RENDER_OBJ) $(PATCH_OBJ) $(DSP_OBJ) $(COMMON_OBJ) \
+		      $(O)/rt/transport.o
+	$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
 
 $(B)/sb-%: $(O)/tests/clients/sb-%.o $(O)/tests/clients/common.o
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)

@@ -25,7 +25,12 @@ fi
 
 RUN_PKGS=(build-essential pkg-config jackd2 libjack-jackd2-dev
 	libmicrohttpd-dev libwebsockets-dev libjansson-dev libsndfile1-dev)
-TEST_PKGS=(libcmocka-dev chromium wrk sox valgrind)
+# sooperlooper: the reference looper the looper benchmark (make bench)
+# measures side by side with stagebox-rt; supercollider-server and
+# puredata-core: the synths the patch benchmark runs next to
+# stagebox-render (scsynth -N, pd -batch; neither pulls X).
+TEST_PKGS=(libcmocka-dev chromium wrk sox valgrind sooperlooper
+	supercollider-server puredata-core)
 
 # Playwright releases whose engines field still allows node 18.
 PLAYWRIGHT_NODE18=1.56.1

@@ -48,7 +48,7 @@
 #include "ring.h"
 
 #define SB_ARENA_MAGIC 0x58425342u	/* "SBSX" little-endian */
-#define SB_ABI_VERSION 2u
+#define SB_ABI_VERSION 3u
 #define SB_MAX_INPUTS 16
 #define SB_INSTANCE_MAX 32
 #define SB_TIMING_BUCKETS 4096		/* 1 us each; last = overflow */
@@ -91,6 +91,9 @@ struct sb_status {
 	float dsp_load;		/* last callback cost / period duration */
 	float dsp_load_peak;	/* decaying peak of dsp_load */
 	float peak[SB_MAX_INPUTS];	/* decaying peak |x| of each input */
+	int32_t patch_slot;	/* plan slot running, -1 none */
+	uint32_t pad;
+	uint64_t patch_serial;	/* serial of that plan, 0 none */
 };
 
 #define SB_STATUS_WORDS ((sizeof(struct sb_status) + 7) / 8)
@@ -266,6 +269,19 @@ static inline struct sb_ring *sb_arena_ring(const struct sb_arena *a,
 					    uint64_t off)
 {
 	return (struct sb_ring *)(a->base + off);
+}
+
+/* Plan slot k (k < geom.plan_slots) and the DSP heap.  Any thread. */
+static inline uint8_t *sb_arena_plan_slot(const struct sb_arena *a,
+					  uint32_t k)
+{
+	return a->base + a->hdr->off_plans +
+	       (uint64_t)k * ((a->hdr->geom.plan_slot_bytes + 63u) & ~63ull);
+}
+
+static inline uint8_t *sb_arena_heap(const struct sb_arena *a)
+{
+	return a->base + a->hdr->off_heap;
 }
 
 /* Chunk idx's header; its samples follow it. Any thread. */

@@ -72,6 +72,9 @@ static const struct cfg_key keys[] = {
 	KEY_NUM("looper.declick_frames", CFG_U32, looper.declick_frames, 0,
 		4096),
 	KEY_STR("looper.bindings", looper.bindings, NULL),
+	/* may be empty: no watched patch file */
+	{ "patch.file", CFG_STR, offsetof(struct sb_config, patch.file), 0,
+	  FIELD_SIZE(patch.file) - 1, NULL },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -108,7 +111,8 @@ void sb_config_defaults(struct sb_config *c)
 		 "config/midi-bindings.json");
 }
 
-static const char *json_type_name(const json_t *v)
+/* Any thread: the JSON type of v as a word for error messages. */
+const char *sb_json_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -133,7 +137,7 @@ static int type_error(struct cfg_msg *m, const char *path, const char *want,
 		      const json_t *v)
 {
 	snprintf(m->text, sizeof(m->text), "%s: expected %s, got %s", path,
-		 want, json_type_name(v));
+		 want, sb_json_type_name(v));
 	return -EINVAL;
 }
 

@@ -45,6 +45,9 @@ struct sb_config {
 		uint32_t declick_frames;	/* looper.declick_frames */
 		char bindings[SB_PATH_MAX];	/* looper.bindings: MIDI map */
 	} looper;
+	struct {
+		char file[SB_PATH_MAX];	/* patch.file: watched, "" = none */
+	} patch;
 	/*
 	 * engine.inputs -> geom.n_inputs; looper.columns, looper.tracks ->
 	 * geom.n_columns, geom.n_tracks; pool.chunk_frames, pool.chunks,
@@ -53,6 +56,12 @@ struct sb_config {
 	 */
 	struct sb_arena_geom geom;
 };
+
+struct json_t;
+
+/* The JSON type of v as a word for messages ("string", "integer" ...).
+ * Any thread. */
+const char *sb_json_type_name(const struct json_t *v);
 
 /* Fill every field with its default.  Any thread. */
 void sb_config_defaults(struct sb_config *c);

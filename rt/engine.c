@@ -48,9 +48,9 @@ static void emit_ack(struct sb_engine *e, uint32_t id, int32_t status)
 /*
  * JACK frame time should advance by exactly the last block size; any gap
  * is time we did not process.  Musical time (st.frames) jumps over it so
- * that bars stay where they were.
+ * that bars stay where they were.  Returns the frames missed.
  */
-static void note_missed_time(struct sb_engine *e)
+static uint32_t note_missed_time(struct sb_engine *e)
 {
 	uint32_t lft = jack_last_frame_time(e->client);
 	struct sb_msg x = { .type = SB_EVT_XRUN };
@@ -60,13 +60,13 @@ static void note_missed_time(struct sb_engine *e)
 		e->have_prev = 1;
 		e->jack_frame = lft;
 		e->prev_lft = lft;
-		return;
+		return 0;
 	}
 	e->jack_frame += (uint32_t)(lft - e->prev_lft);
 	gap = (int32_t)(lft - (e->prev_lft + e->prev_nframes));
 	e->prev_lft = lft;
 	if (!gap)
-		return;
+		return 0;
 	e->st.xruns++;
 	if (gap > 0) {
 		e->st.missed_frames += (uint64_t)gap;
@@ -75,6 +75,7 @@ static void note_missed_time(struct sb_engine *e)
 	x.u.xrun.missed = gap > 0 ? (uint64_t)gap : 0;
 	x.u.xrun.at_frame = e->st.frames;
 	emit(e, &x);
+	return gap > 0 ? (uint32_t)gap : 0;
 }
 
 /* Single writer: plain load + store, no read-modify-write needed. */
@@ -109,6 +110,27 @@ static void timing_record(struct sb_timing *t, uint64_t ns)
 	timing_add(&t->count, 1);
 }
 
+/*
+ * looper.record with the transport stopped starts it: beat 0 is frame 0
+ * of this cycle, and the recording starts right there.  A stop handled
+ * earlier in the same drain counts as stopped.
+ */
+static void start_for_record(struct sb_engine *e, const struct sb_msg *m)
+{
+	const struct sb_looper_args *a = &m->u.looper;
+	const struct sb_arena_geom *g = &e->arena.hdr->geom;
+	struct sb_msg s = { .type = SB_CMD_TRANSPORT_START };
+
+	if (m->type != SB_CMD_LOOPER_ACTION || a->value != SB_LA_RECORD)
+		return;
+	if ((e->tr.running && !e->tr.pending_stop) || e->tr.pending_start)
+		return;
+	if (a->column < 0 || (uint32_t)a->column >= g->n_columns ||
+	    a->track < 0 || (uint32_t)a->track >= g->n_tracks)
+		return;
+	sb_transport_cmd(&e->tr, &s);
+}
+
 static void handle_cmd(struct sb_engine *e, const struct sb_msg *m)
 {
 	struct sb_msg r = { .type = SB_EVT_PONG, .id = m->id };
@@ -123,9 +145,17 @@ static void handle_cmd(struct sb_engine *e, const struct sb_msg *m)
 		timing_reset(e->timing);
 		emit_ack(e, m->id, 0);
 		return;
+	case SB_CMD_TRANSPORT_TEMPO:
+	case SB_CMD_TRANSPORT_METER:
+	case SB_CMD_TRANSPORT_START:
+	case SB_CMD_TRANSPORT_STOP:
+		emit_ack(e, m->id, sb_transport_cmd(&e->tr, m));
+		return;
 	default:
 		if (sb_subsys_dispatch(m))
 			emit_ack(e, m->id, -ENOSYS);
+		else
+			start_for_record(e, m);
 	}
 }
 
@@ -159,6 +189,7 @@ static void run_block(struct sb_engine *e, jack_nframes_t nframes)
 		.click = audio_buf(e->click, nframes),
 		.midi_in = jack_port_get_buffer(e->midi_in, nframes),
 		.midi_out = jack_port_get_buffer(e->midi_out, nframes),
+		.beats = &e->beats,
 	};
 
 	for (uint32_t i = 0; i < b.n_inputs; i++)
@@ -192,16 +223,47 @@ static void publish_status(struct sb_engine *e, jack_nframes_t nframes,
 	sb_status_publish(&e->arena, st);
 }
 
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/*
+ * The transport part of the looper snapshot comes from here, the rest
+ * from the subsystems (click, looper).  pos is the transport frame at the
+ * end of the block, as st.frames is the engine frame there.
+ */
+static void publish_looper(struct sb_engine *e)
+{
+	const struct sb_transport *t = &e->tr;
+	struct sb_looper_status *ls = &e->ls;
+	int64_t beat = t->running ? t->next_beat - 1 : -1;
+
+	ls->running = t->running;
+	ls->bpm = t->bpm;
+	ls->beats_per_bar = (int32_t)t->beats_per_bar;
+	ls->beat = beat;
+	ls->bar = beat < 0 ? -1 : floor_div(beat - t->bar_anchor,
+					    t->beats_per_bar);
+	ls->pos = t->pos;
+	ls->n_columns = e->arena.hdr->geom.n_columns;
+	ls->n_tracks = e->arena.hdr->geom.n_tracks;
+	sb_subsys_report_looper_all(ls);
+	sb_looper_publish(&e->arena, ls);
+}
+
 /* RT: the JACK process callback. */
 static int process(jack_nframes_t nframes, void *arg)
 {
 	struct sb_engine *e = arg;
 	uint64_t t0 = sb_now_ns(), t1;
+	uint32_t missed = note_missed_time(e);
 
-	note_missed_time(e);
 	drain_commands(e);
+	sb_transport_cycle(&e->tr, nframes, missed, &e->beats);
 	run_block(e, nframes);
 	e->prev_nframes = nframes;
+	publish_looper(e);
 	publish_status(e, nframes, sb_now_ns() - t0);
 	t1 = sb_now_ns();
 	atomic_store_explicit(&e->arena.hdr->engine_heartbeat_ns, t1,
@@ -344,6 +406,7 @@ static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
 	e->ctx.emit = emit;
 	e->ctx.emit_arg = e;
 	e->ctx.cfg = c;
+	sb_transport_init(&e->tr, e->ctx.sample_rate);
 	rc = sb_subsys_init_all(&e->ctx, err, errlen);
 	e->ctx.cfg = NULL;	/* the config is the caller's; init-time only */
 	e->subsys_ready = rc == 0;
@@ -360,6 +423,15 @@ static int set_callbacks(struct sb_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Nothing pending anywhere until a subsystem says otherwise. */
+static void looper_status_defaults(struct sb_looper_status *ls)
+{
+	for (size_t i = 0; i < SB_MAX_COLUMNS * SB_MAX_TRACKS; i++) {
+		ls->track[i].next_state = -1;
+		ls->track[i].next_solo = -1;
+	}
+}
+
 /*
  * Before activation the main thread is the only status and event writer.
  * No heartbeat here: only a running process callback beats, so the server
@@ -373,6 +445,8 @@ static void announce(struct sb_engine *e)
 	e->st.period = e->ctx.max_frames;
 	sb_subsys_report_all(&e->st);
 	sb_status_publish(&e->arena, &e->st);
+	looper_status_defaults(&e->ls);
+	publish_looper(e);
 	m.u.started.generation = e->st.generation;
 	m.u.started.pid = (int32_t)getpid();
 	emit(e, &m);

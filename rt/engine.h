@@ -5,8 +5,9 @@
  * callback touches is set up by sb_engine_open (main thread, before
  * activation); from then on the callback never allocates, locks, sleeps
  * or does I/O.  Per cycle it: notices missed time, drains the command
- * ring, runs the subsystem table, publishes the status snapshot, stores
- * the heartbeat and records its own cost in the timing histogram.
+ * ring (transport commands are its own), advances the transport, runs the
+ * subsystem table, publishes the status and looper snapshots, stores the
+ * heartbeat and records its own cost in the timing histogram.
  *
  * The caller allocates struct sb_engine (zeroed) and keeps it alive until
  * sb_engine_close returns; its fields are private to engine.c.
@@ -22,6 +23,7 @@
 #include "arena.h"
 #include "config.h"
 #include "subsys.h"
+#include "transport.h"
 
 #define SB_ENGINE_CMDS_PER_CYCLE 64
 
@@ -45,6 +47,9 @@ struct sb_engine {
 	int have_prev;
 	uint32_t load_gain_frames;
 	float load_gain;	/* per-cycle fall of dsp_load_peak */
+	struct sb_transport tr;
+	struct sb_beats beats;	/* this cycle's, handed to the subsystems */
+	struct sb_looper_status ls;
 
 	/* set from JACK's shutdown callback when jackd goes away */
 	atomic_int jack_gone;

@@ -47,6 +47,17 @@ enum sb_cmd_type {
 	SB_CMD_LOOPER_LOAD = 0x115,
 	/* empty every track and column, release every chunk */
 	SB_CMD_LOOPER_RESET = 0x116,
+
+	/* patch (rt/patch.c), 0x200..0x2ff.  SWAP: u.i[0] plan slot, u.i[1]
+	 * enum sb_quantize (0 next cycle, 1 next beat, 2 next bar; with the
+	 * transport stopped there is no grid: next cycle).  ACK 0 when the
+	 * swap is scheduled, then SB_EVT_PATCH_SWAPPED with the same id when
+	 * it happened; -EINVAL (bad slot or plan: the old plan keeps
+	 * running), -EBUSY (another swap is still waiting for its boundary). */
+	SB_CMD_PATCH_SWAP = 0x200,
+	/* stop at the next cycle: ACK 0, then SB_EVT_PATCH_SWAPPED (new slot
+	 * -1); a swap still waiting for its boundary is dropped (u.i[6]) */
+	SB_CMD_PATCH_STOP = 0x201,
 };
 
 enum sb_evt_type {
@@ -69,6 +80,14 @@ enum sb_evt_type {
 	SB_EVT_LOOPER_NOMEM = 0x112,
 	/* MIDI from midi_in: u.midi.bytes[0..len), u.midi.frame */
 	SB_EVT_MIDI_IN = 0x120,
+
+	/* the patch engine switched plans (id of the SWAP/STOP command):
+	 * u.i[0] new slot (-1 after a stop), u.i[1] retired slot (-1 none),
+	 * u.i[2] frame offset in the cycle, u.i[3] serial of the new plan (0
+	 * none), u.i[4] engine frame of the switch, u.i[5] transport frame
+	 * (-1 while stopped), u.i[6] a pending swap's slot that a stop
+	 * dropped (-1 none) */
+	SB_EVT_PATCH_SWAPPED = 0x200,
 };
 
 enum sb_quantize { SB_Q_OFF = 0, SB_Q_BEAT = 1, SB_Q_BAR = 2 };

@@ -10,11 +10,19 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "click.h"
+#include "looper.h"
 #include "meter.h"
+#include "midi_io.h"
+#include "patch.h"
 
 /* Processing order. */
 static const struct sb_subsys *const table[] = {
 	&sb_meter_subsys,
+	&sb_click_subsys,
+	&sb_midi_io_subsys,
+	&sb_looper_subsys,
+	&sb_patch_subsys,
 };
 
 #define N_SUBSYS (sizeof(table) / sizeof(table[0]))
@@ -68,6 +76,13 @@ void sb_subsys_report_all(struct sb_status *st)
 	for (size_t i = 0; i < n_ready; i++)
 		if (table[i]->report)
 			table[i]->report(state[i], st);
+}
+
+void sb_subsys_report_looper_all(struct sb_looper_status *ls)
+{
+	for (size_t i = 0; i < n_ready; i++)
+		if (table[i]->report_looper)
+			table[i]->report_looper(state[i], ls);
 }
 
 void sb_subsys_fini_all(void)

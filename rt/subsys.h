@@ -94,6 +94,12 @@ int sb_subsys_dispatch(const struct sb_msg *m);
 /* RT: process thread only.  Let each subsystem fill its status fields. */
 void sb_subsys_report_all(struct sb_status *st);
 
+/*
+ * RT: process thread only (and the main thread before activation).  Let
+ * each subsystem fill its fields of the looper snapshot.
+ */
+void sb_subsys_report_looper_all(struct sb_looper_status *ls);
+
 /* Main thread, after jack_deactivate.  Safe to call twice. */
 void sb_subsys_fini_all(void);
 

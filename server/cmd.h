@@ -100,7 +100,17 @@ void cmd_reply(struct cmd_req *req, json_t *result);
 void cmd_fail(struct cmd_req *req, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Answer with an error whose body carries more than the message, e.g.
+ * {"ok":false,"error":"line 4, column 18: ...","line":4,"column":18}:
+ * body is stolen, "ok":false is set, "error" must be there.  Same
+ * convention as cmd_fail.  Control thread only.
+ */
+void cmd_fail_json(struct cmd_req *req, int status, json_t *body);
+
 /* Command arrays, one per domain, listed in cmd_table.c. */
 extern const struct cmd_def cmd_engine_defs[];
+extern const struct cmd_def cmd_looper_defs[];
+extern const struct cmd_def cmd_patch_defs[];
 
 #endif

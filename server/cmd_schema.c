@@ -16,28 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARG_STR_DEFAULT_MAX 4096
+#include "../rt/config.h"
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-		return "integer";
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	default:
-		return "null";
-	}
-}
+#define ARG_STR_DEFAULT_MAX 4096
 
 /* The JSON Schema "type" of an argument; NULL for ARG_ANY. */
 static const char *arg_type_name(enum cmd_arg_type t)
@@ -138,7 +119,7 @@ static int check_value(const struct cmd_arg *a, const json_t *v, char *err,
 {
 	if (!type_matches(a->type, v)) {
 		snprintf(err, errlen, "argument '%s': expected %s, got %s",
-			 a->name, arg_type_name(a->type), json_type_name(v));
+			 a->name, arg_type_name(a->type), sb_json_type_name(v));
 		return -EINVAL;
 	}
 	if (a->type == ARG_INT || a->type == ARG_NUM)

@@ -8,6 +8,8 @@
 
 static const struct cmd_def *const domains[] = {
 	cmd_engine_defs,
+	cmd_looper_defs,
+	cmd_patch_defs,
 	NULL
 };
 

@@ -302,6 +302,20 @@ void cmd_fail(struct cmd_req *req, int status, const char *fmt, ...)
 }
 
 /* Control thread only. */
+void cmd_fail_json(struct cmd_req *req, int status, json_t *body)
+{
+	if (!json_is_object(body)) {
+		json_decref(body);
+		cmd_fail(req, status, "internal error");
+		return;
+	}
+	json_object_set_new(body, "ok", json_false());
+	if (!json_is_string(json_object_get(body, "error")))
+		json_object_set_new(body, "error", json_string("error"));
+	finish(req, status, body);
+}
+
+/* Control thread only. */
 uint64_t cmd_req_t0(const struct cmd_req *req)
 {
 	return req->t0;

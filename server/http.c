@@ -24,10 +24,13 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "session.h"
+#include "track_io.h"
 #include "transport.h"
 
 #define BODY_MAX (1024 * 1024)
 #define JSON_TYPE "application/json"
+#define WAV_TYPE "audio/wav"
 
 /* One /api request in flight: MHD's per-request context. */
 struct hreq {
@@ -37,6 +40,10 @@ struct hreq {
 	char *body;
 	size_t len;
 	int too_big;
+	int fd;			/* streamed body's temp file, -1 none */
+	unsigned long long streamed;	/* bytes written to fd */
+	char token[TRACK_IO_TOKEN_LEN + 1];	/* names the temp file */
+	int column, track;	/* path parameters */
 	atomic_int answered;	/* set by the done callback before resume */
 	int status;
 	char *answer;		/* JSON text, malloc'd */
@@ -48,7 +55,11 @@ struct route {
 	const char *method;
 	const char *path;
 	int prefix;		/* path is a prefix ("/api/v1/cmd/") */
-	route_fn run;
+	route_fn run;		/* the body is complete: submit */
+	route_fn answer;	/* send the control thread's answer; NULL: JSON */
+	/* the rest of the url after a prefix: 0, or -1 = no such route */
+	int (*params)(struct hreq *h, const char *rest);
+	unsigned long long stream_max;	/* >0: body streamed to a file */
 };
 
 static struct {
@@ -173,19 +184,138 @@ static enum MHD_Result route_cmd(struct hreq *h)
 	return submit(h, h->url + strlen(h->route->path), args);
 }
 
+static enum MHD_Result route_looper(struct hreq *h)
+{
+	return submit(h, "looper.state", NULL);
+}
+
+/* "{column}/{track}.wav" after the prefix. */
+static int track_params(struct hreq *h, const char *rest)
+{
+	char *end;
+	long c, t;
+
+	errno = 0;
+	c = strtol(rest, &end, 10);
+	if (errno || end == rest || *end != '/' || c < 0 || c > INT_MAX)
+		return -1;
+	rest = end + 1;
+	t = strtol(rest, &end, 10);
+	if (errno || end == rest || strcmp(end, ".wav") || t < 0 ||
+	    t > INT_MAX)
+		return -1;
+	h->column = (int)c;
+	h->track = (int)t;
+	return 0;
+}
+
+static json_t *track_args_json(const struct hreq *h)
+{
+	return json_pack("{s:i, s:i}", "column", h->column, "track",
+			 h->track);
+}
+
+static enum MHD_Result route_track_get(struct hreq *h)
+{
+	return submit(h, "looper.track_info", track_args_json(h));
+}
+
+/* The take file a looper.track_info answer names; -1 when none. */
+static int open_take(const char *answer)
+{
+	json_t *o = json_loads(answer, 0, NULL);
+	const char *take = json_string_value(json_object_get(
+		json_object_get(o, "result"), "take"));
+	int fd = take ? open(take, O_RDONLY | O_CLOEXEC) : -1;
+
+	json_decref(o);
+	return fd;
+}
+
+/* Send the track's take file as audio/wav (only on a 200 answer). */
+static enum MHD_Result answer_track_get(struct hreq *h)
+{
+	struct MHD_Response *r;
+	struct stat st;
+	enum MHD_Result ret;
+	int fd = open_take(h->answer);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return send_error(h->conn, MHD_HTTP_NOT_FOUND, NULL,
+				  "the track's audio is not on disk yet");
+	}
+	r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, WAV_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	ret = MHD_queue_response(h->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result route_track_put(struct hreq *h)
+{
+	json_t *args = track_args_json(h);
+
+	if (!h->token[0])
+		return send_error(h->conn, MHD_HTTP_BAD_REQUEST, NULL,
+				  "not a readable audio file: empty body");
+	json_object_set_new(args, "upload", json_string(h->token));
+	return submit(h, "looper.put_track", args);
+}
+
+static enum MHD_Result route_patch_get(struct hreq *h)
+{
+	return submit(h, "patch.get", NULL);
+}
+
+/* The body is the patch text itself (text/plain): patch.load, now. */
+static enum MHD_Result route_patch_put(struct hreq *h)
+{
+	json_t *text = json_stringn(h->body ? h->body : "", h->len);
+
+	if (!text)
+		return send_error(h->conn, MHD_HTTP_BAD_REQUEST, NULL,
+				  "the patch text is not valid UTF-8");
+	return submit(h, "patch.load", json_pack("{s:o, s:s}", "text", text,
+						 "quantize", "now"));
+}
+
+static enum MHD_Result route_modules(struct hreq *h)
+{
+	return submit(h, "modules.list", NULL);
+}
+
 static const struct route routes[] = {
-	{ "GET", "/api/v1/status", 0, route_status },
-	{ "GET", "/api/v1/commands", 0, route_commands },
-	{ "POST", "/api/v1/cmd/", 1, route_cmd },
+	{ "GET", "/api/v1/status", 0, route_status, NULL, NULL, 0 },
+	{ "GET", "/api/v1/commands", 0, route_commands, NULL, NULL, 0 },
+	{ "POST", "/api/v1/cmd/", 1, route_cmd, NULL, NULL, 0 },
+	{ "GET", "/api/v1/looper", 0, route_looper, NULL, NULL, 0 },
+	{ "GET", "/api/v1/looper/tracks/", 1, route_track_get,
+	  answer_track_get, track_params, 0 },
+	{ "PUT", "/api/v1/looper/tracks/", 1, route_track_put, NULL,
+	  track_params, TRACK_IO_UPLOAD_MAX },
+	{ "GET", "/api/v1/patch", 0, route_patch_get, NULL, NULL, 0 },
+	{ "PUT", "/api/v1/patch", 0, route_patch_put, NULL, NULL, 0 },
+	{ "GET", "/api/v1/modules", 0, route_modules, NULL, NULL, 0 },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static int path_matches(const struct route *r, const char *url)
 {
-	if (r->prefix)
-		return strncmp(url, r->path, strlen(r->path)) == 0;
-	return strcmp(url, r->path) == 0;
+	struct hreq probe;
+
+	if (!r->prefix)
+		return strcmp(url, r->path) == 0;
+	if (strncmp(url, r->path, strlen(r->path)))
+		return 0;
+	return !r->params || r->params(&probe, url + strlen(r->path)) == 0;
 }
 
 /*
@@ -233,10 +363,15 @@ static unsigned long long declared_length(struct MHD_Connection *c)
 	return !errno && end != cl ? n : 0;
 }
 
-static enum MHD_Result too_big(struct MHD_Connection *c)
+static unsigned long long body_max(const struct route *r)
 {
-	return send_error(c, 413, NULL,
-			  "body over %d bytes", BODY_MAX);
+	return r && r->stream_max ? r->stream_max : BODY_MAX;
+}
+
+static enum MHD_Result too_big(struct MHD_Connection *c,
+			       const struct route *r)
+{
+	return send_error(c, 413, NULL, "body over %llu bytes", body_max(r));
 }
 
 /* First call: headers only.  Refuse what cannot succeed at once. */
@@ -253,16 +388,44 @@ static enum MHD_Result api_begin(struct MHD_Connection *c, const char *url,
 	if (!r)
 		return send_error(c, MHD_HTTP_NOT_FOUND, NULL,
 				  "no route %s %s", method, url);
-	if (declared_length(c) > DISCARD_MAX)
-		return too_big(c);
+	if (declared_length(c) > DISCARD_MAX + r->stream_max)
+		return too_big(c, r);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return MHD_NO;
-	h->too_big = declared_length(c) > BODY_MAX;
+	h->too_big = declared_length(c) > body_max(r);
 	h->conn = c;
 	h->route = r;
 	h->url = url;
+	h->fd = -1;
+	if (r->params)
+		r->params(h, url + strlen(r->path));
 	*con_cls = h;
+	return MHD_YES;
+}
+
+/* A big body goes to a temp file as it arrives, never into memory. */
+static enum MHD_Result stream_upload(struct hreq *h, const char *data,
+				     size_t n)
+{
+	if (n > h->route->stream_max - h->streamed) {
+		h->too_big = 1;
+		return MHD_YES;
+	}
+	if (h->fd < 0 && track_io_upload_open(h->token, sizeof(h->token),
+					      &h->fd))
+		return MHD_NO;
+	while (n) {
+		ssize_t w = write(h->fd, data, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return MHD_NO;
+		data += w;
+		n -= (size_t)w;
+		h->streamed += (size_t)w;
+	}
 	return MHD_YES;
 }
 
@@ -276,6 +439,8 @@ static enum MHD_Result api_upload(struct hreq *h, const char *data,
 	*size = 0;
 	if (h->too_big)
 		return MHD_YES;
+	if (h->route->stream_max)
+		return stream_upload(h, data, n);
 	if (n > BODY_MAX - h->len) {
 		h->too_big = 1;
 		free(h->body);
@@ -298,14 +463,20 @@ static enum MHD_Result api_finish(struct hreq *h)
 	char *s;
 
 	if (atomic_load(&h->answered)) {
+		if (!h->answer)
+			return MHD_NO;
+		if (h->route->answer && h->status == MHD_HTTP_OK)
+			return h->route->answer(h);
 		s = h->answer;
 		h->answer = NULL;
-		if (!s)
-			return MHD_NO;
 		return send_text(h->conn, h->status, s, JSON_TYPE, NULL);
 	}
 	if (h->too_big)
-		return too_big(h->conn);
+		return too_big(h->conn, h->route);
+	if (h->fd >= 0) {
+		close(h->fd);
+		h->fd = -1;
+	}
 	return h->route->run(h);
 }
 
@@ -474,6 +645,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 	if (!h || (void *)h == &static_req)
 		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->token[0])
+		track_io_upload_drop(h->token);
 	free(h->body);
 	free(h->answer);
 	free(h);

@@ -3,8 +3,8 @@
  * talks to the control thread only through cmd_submit() (requests in)
  * and the ws_* publish calls (pushes out).
  */
-#ifndef SB_TRANSPORT_H
-#define SB_TRANSPORT_H
+#ifndef SB_SERVER_TRANSPORT_H
+#define SB_SERVER_TRANSPORT_H
 
 #include <stddef.h>
 

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -85,7 +86,6 @@ static struct {
 	pthread_t thread;
 	int running;
 	/* service thread */
-	struct lws_context *ctx;
 	struct ws_conn *conns;
 	uint64_t next_id;
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER, .tail = &g.head };
@@ -209,6 +209,11 @@ static json_t *reply_json(json_t *id, int status, json_t *body)
 	v = json_object_get(body, "error");
 	json_object_set(r, "error", v ? v : json_string("internal error"));
 	json_object_set_new(r, "status", json_integer(status));
+	/* what an error body carries besides the message (cmd_fail_json) */
+	if ((v = json_object_get(body, "line")))
+		json_object_set(r, "line", v);
+	if ((v = json_object_get(body, "column")))
+		json_object_set(r, "column", v);
 	return r;
 }
 
@@ -475,7 +480,7 @@ static int conn_writable(struct ws_conn *c)
 {
 	struct ws_blob *b = NULL;
 	uint64_t seq = atomic_load(&g.status_seq);
-	int n;
+	int n, ok;
 
 	if (c->status_sent != seq && (!c->q_len || c->last_was_queue)) {
 		b = status_take(&seq);
@@ -487,11 +492,10 @@ static int conn_writable(struct ws_conn *c)
 	}
 	if (b) {
 		n = lws_write(c->wsi, b->buf + LWS_PRE, b->len, LWS_WRITE_TEXT);
-		if (n < (int)b->len) {
-			blob_unref(b);
-			return -1;
-		}
+		ok = n >= (int)b->len;
 		blob_unref(b);
+		if (!ok)
+			return -1;
 	}
 	if (conn_has_output(c))
 		lws_callback_on_writable(c->wsi);
@@ -614,6 +618,19 @@ static void bind_info(struct lws_context_creation_info *info,
 		info->iface = bind;	/* IPv6 literal or interface name */
 }
 
+/* Start the service thread with every signal blocked: they are main's. */
+static int start_thread(struct lws_context *ctx)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&g.thread, NULL, service_main, ctx);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 /* Main thread.  0 or -errno with a message. */
 int ws_start(const struct ws_opts *o, char *err, size_t errlen)
 {
@@ -643,8 +660,7 @@ int ws_start(const struct ws_opts *o, char *err, size_t errlen)
 	g.wake = ctx;
 	g.woken = 0;
 	pthread_mutex_unlock(&g.lock);
-	g.ctx = ctx;
-	rc = pthread_create(&g.thread, NULL, service_main, ctx);
+	rc = start_thread(ctx);
 	if (rc) {
 		pthread_mutex_lock(&g.lock);
 		g.wake = NULL;
@@ -671,7 +687,6 @@ void ws_stop(void)
 	pthread_mutex_unlock(&g.lock);
 	pthread_join(g.thread, NULL);
 	g.running = 0;
-	g.ctx = NULL;
 	pthread_mutex_lock(&g.lock);
 	it = g.head;
 	g.head = NULL;

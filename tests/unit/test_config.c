@@ -331,7 +331,7 @@ static void test_dump(void **state)
 	assert_non_null(strstr(buf, "pool.plan_slot_bytes=65536\n"));
 	for (char *p = buf; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 28);	/* one per key of the table */
+	assert_int_equal(lines, 29);	/* one per key of the table */
 	free(buf);
 }
 

@@ -1,0 +1,49 @@
+/*
+ * mod_saw.c - band-limited sawtooth: rises from -1 to +1 over each
+ * period and drops at phase 0; the drop is a band-limited step (dsp.h),
+ * so the output is SB_BLEP_HALF frames late.
+ */
+#include "dsp.h"
+
+struct saw {
+	float phase;
+	struct sb_blep blep;
+};
+
+static const struct sb_port_def inputs[] = SB_OSC_INPUTS;
+static const struct sb_port_def outputs[] = {
+	{ "out", "sawtooth, +-1" },
+};
+static const struct sb_param_def params[] = { SB_OSC_FREQ };
+
+SB_FIXED_STATE(size, struct saw)
+
+/* RT: process thread only. */
+static void process(void *state, const struct sb_mod_ctx *c,
+		    const float *const *in, const float *const *p,
+		    float *const *out, const void *data)
+{
+	struct saw *s = state;
+	float dt[SB_PLAN_BLOCK], t = s->phase, *o = out[0];
+
+	(void)data;
+	sb_osc_dt(dt, p[0], in, c->nframes, c->rate);
+	for (uint32_t i = 0; i < c->nframes; i++) {
+		t += dt[i];
+		if (t >= 1.0f) {
+			t -= 1.0f;
+			sb_blep_step(&s->blep, t / dt[i], -2.0f);
+		}
+		o[i] = sb_blep_out(&s->blep, 2.0f * t - 1.0f);
+	}
+	s->phase = t;
+}
+
+const struct sb_mod_def sb_mod_saw = {
+	.type = "saw",
+	.doc = "band-limited sawtooth oscillator",
+	.inputs = inputs, .n_inputs = 2,
+	.outputs = outputs, .n_outputs = 1,
+	.params = params, .n_params = 1,
+	.state_size = size, .init = sb_init_zeroed, .process = process,
+};
