@@ -13,7 +13,7 @@
 //   3. engine callback cost with a 64-module patch running, at 64 and 256
 //      frames (engine.timing), next to the same engine without a patch.
 // Flags (for a quick look): --part dsp|swap|live (repeatable), --seconds S
-// (throughput render length), --voices N[,N...].
+// (throughput render length), --voices N[,N...], --runs N (compile runs).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,11 +37,11 @@ const ENV = { a: 0.01, d: 0.1, s: 0.6, r: 0.2 };
 const TICK_S = 0.25;		// clock division 0.5 at 120 BPM
 const Q = 2;
 const REPEATS = 2;
-const COMPILE_RUNS = Number(flag("--runs")[0]) || 200;	// processes (offline) and loads (live)
+const COMPILE_RUNS = Number(flag('--runs')[0]) || 200;	// processes (offline) and loads (live)
 const THENS = 32;		// --then per process: 2 compiles each
 const COST_SECONDS = 5;
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-patch-bench-'));
+let tmp;	// made by patchBench, removed when it ends
 
 function voiceList(n) {
 	return Array.from({ length: n }, (_, i) => ({
@@ -261,6 +261,9 @@ async function live() {
 	}
 }
 
+// patch.load answers with counts or with lists of ids
+const count = (x) => (Array.isArray(x) ? x.length : x);
+
 function printSwap(off, lv) {
 	const us = (x) => f1(x);
 	const rows = [];
@@ -274,8 +277,8 @@ function printSwap(off, lv) {
 	} else {
 		const l = lv.c256.loads;
 		rows.push(['live: patch.load compile_us', us(l.compile.p50), us(l.compile.p99),
-			us(l.compile.max), `${l.compile.n} loads; last: ${l.last.nodes} nodes, ` +
-			`${l.last.kept} kept`]);
+			us(l.compile.max), `${l.compile.n} loads; last: ${count(l.last.nodes)} nodes, ` +
+			`${count(l.last.kept)} kept`]);
 		rows.push(['live: patch.load request -> reply after the swap', us(l.rtt.p50),
 			us(l.rtt.p99), us(l.rtt.max), `${l.rtt.n} loads, REST, 256-frame periods ` +
 			`(${f1(256e6 / RATE)} us)`]);
@@ -302,6 +305,7 @@ function printCallback(lv) {
 }
 
 export async function patchBench() {
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-patch-bench-'));
 	try {
 		if (PARTS.includes('dsp'))
 			throughput();
