@@ -408,7 +408,10 @@ class Stack {
 	// a start racing another server's start or cleanup can die (SIGBUS), so
 	// an early death is retried.
 	async startJack() {
-		const mode = this.opts.realtime ? '-R' : '--no-realtime';
+		// Realtime by default: a busy machine then cannot starve the audio
+		// threads, so sample-exact tests see no xruns they did not cause.
+		const wantRt = this.opts.realtime ?? process.env.SB_TEST_REALTIME !== '0';
+		const mode = wantRt ? '-R' : '--no-realtime';
 		for (let attempt = 1; ; attempt++) {
 			reclaimJackRegistry();
 			cleanJackShm(this.jack);
@@ -432,7 +435,7 @@ class Stack {
 			}
 		}
 		// -R where the system refuses realtime still runs, just not realtime.
-		this.realtime = !!this.opts.realtime &&
+		this.realtime = wantRt &&
 			!/Cannot use real-time|Cannot lock down/.test(this.jackd.out + this.jackd.err);
 	}
 
@@ -673,7 +676,8 @@ process.on('exit', (code) => {
 });
 
 // opts: inputs (2), rtguard (true), rate (48000), period (256),
-// realtime (false: jackd --no-realtime; true: -R, s.realtime says if granted),
+// realtime (default true unless SB_TEST_REALTIME=0: jackd -R, s.realtime says
+// if granted; false: jackd --no-realtime),
 // engine (true: start it), server (true: start it), config (merged into
 // the generated config file), staticDir, clientName.
 export async function startStack(opts = {}) {
