@@ -352,7 +352,8 @@ enum { SB_OSC_VOCT, SB_OSC_FM, SB_OSC_N_INPUTS };
 
 /*
  * Phase increments per frame: freq * 2^voct + fm, kept in [0, 0.45] of
- * the rate.  Unconnected inputs cost nothing.
+ * the rate.  Unconnected inputs cost nothing; with both unconnected and
+ * freq constant, dt is one value (the same one the loops would make).
  */
 static inline void sb_osc_dt(float *dt, const float *freq,
 			     const float *const *in, uint32_t n,
@@ -363,6 +364,11 @@ static inline void sb_osc_dt(float *dt, const float *freq,
 	sb_v4 lo = sb_v4_set(0.0f), hi = sb_v4_set(0.45f);
 	uint32_t i;
 
+	if (sb_unconnected(voct) && sb_unconnected(fm) &&
+	    sb_param_const(freq)) {
+		sb_fill(dt, sb_clampf(freq[0] * inv, 0.0f, 0.45f), n);
+		return;
+	}
 	if (sb_unconnected(voct)) {
 		memcpy(dt, freq, n * sizeof(float));
 	} else {
@@ -444,6 +450,52 @@ static inline float sb_blep_out(struct sb_blep *b, float naive)
 	b->ring[o] = 0.0f;
 	b->w = (b->w + 1) & m;
 	return y;
+}
+
+/*
+ * The same ring unrolled over one block, for oscillators whose frames
+ * mostly have no jump: acc[f] is the output of block frame f (frame
+ * f - SB_BLEP_HALF's naive value plus its corrections), so such a frame
+ * is one add, acc[f + SB_BLEP_HALF] += naive.  The additions land in the
+ * same order as with sb_blep_step / sb_blep_out (the reference), so the
+ * samples are the same.  acc holds n + SB_BLEP_LEN floats.
+ */
+static inline void sb_blep_begin(const struct sb_blep *b, float *acc,
+				 uint32_t n)
+{
+	const uint32_t m = SB_BLEP_LEN - 1;
+
+	for (uint32_t j = 0; j < SB_BLEP_LEN; j++)
+		acc[j] = b->ring[(b->w + SB_BLEP_HALF + j) & m];
+	memset(acc + SB_BLEP_LEN, 0, n * sizeof(float));
+}
+
+/* A jump of amp f frames (0 <= f < 1) before block frame i. */
+static inline void sb_blep_jump(float *acc, uint32_t i, float f, float amp)
+{
+	float x = sb_clampf(f, 0.0f, 0.9999f) * SB_BLEP_PHASES;
+	int p = (int)x;
+	float fr = x - (float)p;
+	const float *r = sb_blep_table + SB_BLEP_PHASES + p;
+
+	for (uint32_t j = 0; j < SB_BLEP_LEN - 1; j++) {
+		const float *q = r + j * SB_BLEP_PHASES;
+		float ideal = j >= SB_BLEP_HALF - 1 ? 1.0f : 0.0f;
+
+		acc[i + 1 + j] += amp * (q[0] + fr * (q[1] - q[0]) - ideal);
+	}
+}
+
+/* The block's n output frames out; the pending tail back into b. */
+static inline void sb_blep_end(struct sb_blep *b, const float *acc,
+			       float *out, uint32_t n)
+{
+	const uint32_t m = SB_BLEP_LEN - 1;
+
+	memcpy(out, acc, n * sizeof(float));
+	b->w = (b->w + n) & m;
+	for (uint32_t j = 0; j < SB_BLEP_LEN; j++)
+		b->ring[(b->w + SB_BLEP_HALF + j) & m] = acc[n + j];
 }
 
 #endif

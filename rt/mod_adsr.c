@@ -132,24 +132,75 @@ static float step(struct adsr *e, float s)
 static int quiet(const struct adsr *e, const float *g, const float *rt,
 		 uint32_t n)
 {
-	return sb_is_const(g, n) && sb_is_const(rt, n) &&
+	return sb_is_const(g, n) &&
+	       (sb_unconnected(rt) || sb_is_const(rt, n)) &&
 	       (g[0] > 0.5f) == (e->gate > 0.5f);
+}
+
+/*
+ * Frames [i, n) of one stage at a constant sustain level s, each the
+ * same arithmetic as step() (the reference); returns where the stage
+ * ended (n: it did not).
+ */
+static uint32_t run_stage(struct adsr *e, float s, float *o, uint32_t i,
+			  uint32_t n)
+{
+	float l = e->level, g = e->gap;
+	const float inc = e->ainc, dm = e->dmul, rm = e->rmul;
+
+	switch (e->stage) {
+	case ATTACK:
+		while (i < n && l + inc < 1.0f) {
+			l += inc;
+			o[i++] = l;
+		}
+		break;
+	case DECAY:
+		while (i < n && fabsf(g * dm) >= SNAP) {
+			g *= dm;
+			l = s + g;
+			o[i++] = l;
+		}
+		break;
+	case RELEASE:
+		while (i < n && l * rm >= SNAP) {
+			l *= rm;
+			o[i++] = l;
+		}
+		break;
+	default:
+		return i;
+	}
+	e->level = l;
+	e->gap = g;
+	return i;
 }
 
 static void quiet_block(struct adsr *e, const float *ps, float *o,
 			uint32_t n)
 {
+	uint32_t i = 0;
+
 	if (e->stage == IDLE) {
 		sb_fill(o, 0.0f, n);
 		return;
 	}
-	if (e->stage == SUSTAIN && sb_param_const(ps)) {
-		e->level = sb_clampf(ps[0], 0.0f, 1.0f);
-		sb_fill(o, e->level, n);
+	if (!sb_param_const(ps)) {
+		for (; i < n; i++)
+			o[i] = step(e, sb_clampf(ps[i], 0.0f, 1.0f));
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		o[i] = step(e, sb_clampf(ps[i], 0.0f, 1.0f));
+	while (i < n && e->stage != IDLE && e->stage != SUSTAIN) {
+		i = run_stage(e, sb_clampf(ps[0], 0.0f, 1.0f), o, i, n);
+		if (i < n) {	/* the frame that ends the stage */
+			o[i] = step(e, sb_clampf(ps[i], 0.0f, 1.0f));
+			i++;
+		}
+	}
+	if (i < n)
+		e->level = e->stage == SUSTAIN ? sb_clampf(ps[0], 0.0f, 1.0f)
+					       : 0.0f;
+	sb_fill(o + i, e->level, n - i);
 }
 
 /*

@@ -18,24 +18,40 @@ static const struct sb_param_def params[] = { SB_OSC_FREQ };
 
 SB_FIXED_STATE(size, struct saw)
 
-/* RT: process thread only. */
+/*
+ * RT: process thread only.  The reference, frame by frame:
+ *
+ *	t += dt[i];
+ *	if (t >= 1.0f) {
+ *		t -= 1.0f;
+ *		sb_blep_step(&s->blep, t / dt[i], -2.0f);
+ *	}
+ *	o[i] = sb_blep_out(&s->blep, 2.0f * t - 1.0f);
+ *
+ * and below the same with the ring unrolled over the block (dsp.h), so a
+ * frame without a drop is a phase add and one add into acc.
+ */
 static void process(void *state, const struct sb_mod_ctx *c,
 		    const float *const *in, const float *const *p,
 		    float *const *out, const void *data)
 {
 	struct saw *s = state;
-	float dt[SB_PLAN_BLOCK], t = s->phase, *o = out[0];
+	float dt[SB_PLAN_BLOCK], acc[SB_PLAN_BLOCK + SB_BLEP_LEN];
+	float t = s->phase;
+	uint32_t n = c->nframes;
 
 	(void)data;
-	sb_osc_dt(dt, p[0], in, c->nframes, c->rate);
-	for (uint32_t i = 0; i < c->nframes; i++) {
+	sb_osc_dt(dt, p[0], in, n, c->rate);
+	sb_blep_begin(&s->blep, acc, n);
+	for (uint32_t i = 0; i < n; i++) {
 		t += dt[i];
 		if (t >= 1.0f) {
 			t -= 1.0f;
-			sb_blep_step(&s->blep, t / dt[i], -2.0f);
+			sb_blep_jump(acc, i, t / dt[i], -2.0f);
 		}
-		o[i] = sb_blep_out(&s->blep, 2.0f * t - 1.0f);
+		acc[i + SB_BLEP_HALF] += 2.0f * t - 1.0f;
 	}
+	sb_blep_end(&s->blep, acc, out[0], n);
 	s->phase = t;
 }
 

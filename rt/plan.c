@@ -79,11 +79,15 @@ __attribute__((constructor)) static void blep_table(void)
 /*
  * Per-node scratch for summed inputs and per-frame parameters.  A
  * parameter buffer has one float past the frames: the constant flag
- * (dsp.h, sb_param_const).
+ * (dsp.h, sb_param_const).  par_n[k] > 0: par[k] already holds the
+ * value with bits par_bits[k] in its first par_n[k] frames, so the next
+ * node with that constant there need not fill it again.
  */
 struct scratch {
 	float in[SB_MOD_MAX_PORTS][SB_PLAN_BLOCK];
 	float par[SB_MOD_MAX_PARAMS][SB_PARAM_STRIDE];
+	uint32_t par_bits[SB_MOD_MAX_PARAMS];
+	uint32_t par_n[SB_MOD_MAX_PARAMS];
 };
 
 /* What one sub-block of a run shares across its nodes. */
@@ -101,17 +105,32 @@ static float *buf_at(const struct run *r, uint32_t b)
 	return r->bufs + (size_t)b * SB_PLAN_BLOCK;
 }
 
-/* One parameter's base ramp: from *cur towards t, `left` frames to go. */
-static int ramp(float *d, float *cur, float t, uint32_t left, uint32_t n)
+/* Parameter buffer k: n frames of t, unless it holds them already. */
+static void fill_par(struct scratch *s, uint32_t k, float t, uint32_t n)
 {
-	float c = *cur, step;
+	uint32_t bits;
+
+	memcpy(&bits, &t, sizeof(bits));
+	if (s->par_n[k] >= n && s->par_bits[k] == bits)
+		return;
+	sb_fill(s->par[k], t, n);
+	s->par_bits[k] = bits;
+	s->par_n[k] = n;
+}
+
+/* Parameter k's base ramp: from *cur towards t, `left` frames to go. */
+static int ramp(struct scratch *s, uint32_t k, float *cur, float t,
+		uint32_t left, uint32_t n)
+{
+	float c = *cur, step, *d = s->par[k];
 	uint32_t i;
 
 	if (c == t || left <= 1) {
 		*cur = t;
-		sb_fill(d, t, n);
+		fill_par(s, k, t, n);
 		return 0;
 	}
+	s->par_n[k] = 0;
 	step = (t - c) / (float)left;
 	for (i = 0; i < n && i + 1 < left; i++)
 		d[i] = c + step * (float)(i + 1);
@@ -137,7 +156,7 @@ static void params(const struct run *r, const struct sb_plan_node *nd,
 		/* constant only if it did not move at all in this block */
 		r->s->par[k][SB_PLAN_BLOCK] = st->cur[k] == tgt[k] ? 1.0f
 								   : 0.0f;
-		moving |= ramp(r->s->par[k], &st->cur[k], tgt[k], left, n);
+		moving |= ramp(r->s, k, &st->cur[k], tgt[k], left, n);
 	}
 	st->n_params = def->n_params;
 	st->ready = moving ? 1 + done + n : 1;
@@ -188,6 +207,7 @@ static void gather(const struct run *r, const struct sb_plan_node *nd,
 		par = r->s->par[k];
 		add_into(&par, r->s->par[k], src, cn[c].scale, 0, n);
 		r->s->par[k][SB_PLAN_BLOCK] = 0.0f;
+		r->s->par_n[k] = 0;
 	}
 }
 
@@ -262,6 +282,7 @@ void sb_plan_run(const uint8_t *slot, uint8_t *heap, struct sb_mod_ctx *ctx,
 
 	_mm_setcsr(csr | 0x8040);
 #endif
+	memset(s.par_n, 0, sizeof(s.par_n));
 	r.hdr = (const struct sb_plan_hdr *)slot;
 	r.bufs = (float *)(heap + r.hdr->bufs_off);
 	for (uint32_t from = 0; from < nframes; from += SB_PLAN_BLOCK) {

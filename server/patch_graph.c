@@ -32,28 +32,49 @@ static void fill_params(const uint8_t *slot, const struct sb_plan_node *pn,
 	}
 }
 
-/* The node and port that own signal buffer b. */
-static void buf_owner(const uint8_t *slot, uint32_t b, char *end, size_t len)
+/* Whether node k writes signal buffer b. */
+static int owns(const struct sb_plan_node *nd, uint32_t k, uint32_t b)
+{
+	return b >= nd[k].out_buf &&
+	       b < nd[k].out_buf + sb_mod_table[nd[k].type]->n_outputs;
+}
+
+/*
+ * The node and port whose output node `reader` reads in signal buffer
+ * b.  Buffers are reused along the run order, so that is the last writer
+ * of b before the reader; a delay's (read a sub-block late, so possibly
+ * from later in the order) is never shared.
+ */
+static void buf_owner(const uint8_t *slot, uint32_t reader, uint32_t b,
+		      char *end, size_t len)
 {
 	const struct sb_plan_hdr *h = (const struct sb_plan_hdr *)slot;
 	const struct sb_plan_node *nd =
 		(const struct sb_plan_node *)(slot + h->nodes_off);
+	uint32_t k = reader;
 
-	for (uint32_t k = 0; k < h->n_nodes; k++) {
-		const struct sb_mod_def *def = sb_mod_table[nd[k].type];
-
-		if (b >= nd[k].out_buf && b < nd[k].out_buf + def->n_outputs) {
-			snprintf(end, len, "%.*s.%s", SB_NODE_ID_MAX, nd[k].id,
-				 def->outputs[b - nd[k].out_buf].name);
-			return;
-		}
+	while (k > 0 && !owns(nd, k - 1, b))
+		k--;
+	if (k > 0) {
+		k--;
+	} else {	/* none before: a delay at or after the reader */
+		k = reader;
+		while (k < h->n_nodes && !owns(nd, k, b))
+			k++;
 	}
-	snprintf(end, len, "?");
+	if (k >= h->n_nodes) {
+		snprintf(end, len, "?");
+		return;
+	}
+	snprintf(end, len, "%.*s.%s", SB_NODE_ID_MAX, nd[k].id,
+		 sb_mod_table[nd[k].type]->outputs[b - nd[k].out_buf].name);
 }
 
-static void add_edges(const uint8_t *slot, const struct sb_plan_node *pn,
-		      struct pg_graph *g)
+static void add_edges(const uint8_t *slot, uint32_t k, struct pg_graph *g)
 {
+	const struct sb_plan_hdr *h = (const struct sb_plan_hdr *)slot;
+	const struct sb_plan_node *pn =
+		(const struct sb_plan_node *)(slot + h->nodes_off) + k;
 	const struct sb_mod_def *def = sb_mod_table[pn->type];
 	const struct sb_plan_conn *cn =
 		(const struct sb_plan_conn *)(slot + pn->conn_off);
@@ -64,7 +85,7 @@ static void add_edges(const uint8_t *slot, const struct sb_plan_node *pn,
 				   def->inputs[cn[c].index].name :
 				   def->params[cn[c].index].name;
 
-		buf_owner(slot, cn[c].src_buf, e->from, sizeof(e->from));
+		buf_owner(slot, k, cn[c].src_buf, e->from, sizeof(e->from));
 		snprintf(e->to, sizeof(e->to), "%.*s.%s", SB_NODE_ID_MAX,
 			 pn->id, port);
 		e->scale = cn[c].scale;
@@ -97,7 +118,7 @@ int pg_export(const uint8_t *slot, struct pg_graph *g)
 		n->id[SB_NODE_ID_MAX - 1] = '\0';
 		n->type = sb_mod_table[nd[k].type]->type;
 		fill_params(slot, &nd[k], n);
-		add_edges(slot, &nd[k], g);
+		add_edges(slot, k, g);
 	}
 	return 0;
 }

@@ -105,7 +105,100 @@ static int fresh_state(struct cc *c, struct cc_node *n)
 	return 0;
 }
 
-/* patch_cc.h: buffer 0 is the zero buffer; outputs in run order. */
+/*
+ * Run position of the last node that reads any output of each node (its
+ * own position if none does); UINT32_MAX for a delay, whose outputs are
+ * read one sub-block late, so they must outlive the sub-block.
+ */
+static int last_reads(const struct cc *c, uint32_t *last)
+{
+	uint32_t *pos = malloc(c->n_nodes * sizeof(*pos));
+
+	if (!pos)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->n_nodes; i++) {
+		pos[c->order[i]] = i;
+		last[c->order[i]] = i;
+	}
+	for (uint32_t k = 0; k < c->n_conns; k++) {
+		const struct cc_conn *cn = &c->conns[k];
+
+		if (pos[cn->to] > last[cn->from])
+			last[cn->from] = pos[cn->to];
+	}
+	for (uint32_t i = 0; i < c->n_nodes; i++)
+		if (!strcmp(c->nodes[i].def->type, "delay"))
+			last[i] = UINT32_MAX;
+	free(pos);
+	return 0;
+}
+
+/* The lowest n consecutive buffers (from 1) free at run position i. */
+static uint32_t free_run(const uint32_t *busy, uint32_t cap, uint32_t n,
+			 uint32_t i)
+{
+	uint32_t b = 1, len = 0;
+
+	while (len < n && b + len < cap) {
+		if (busy[b + len] <= i) {
+			len++;
+			continue;
+		}
+		b += len + 1;
+		len = 0;
+	}
+	return b;
+}
+
+/* Node n's outputs into the lowest free run at position i; till last. */
+static void place(struct cc_node *n, uint32_t *busy, uint32_t cap,
+		  uint32_t i, uint32_t last, uint32_t *n_bufs)
+{
+	uint32_t b = free_run(busy, cap, n->def->n_outputs, i);
+
+	for (uint32_t j = 0; j < n->def->n_outputs; j++)
+		busy[b + j] = last == UINT32_MAX ? UINT32_MAX : last + 1;
+	n->out_buf = b;
+	if (b + n->def->n_outputs > *n_bufs)
+		*n_bufs = b + n->def->n_outputs;
+}
+
+/*
+ * Signal buffers: buffer 0 is the zero buffer; a node's outputs take the
+ * lowest free consecutive buffers, held until the last node reading them
+ * has run, so the buffers in use stay few and in cache.  A delay's are
+ * read a sub-block late, possibly by nodes before it: they are placed
+ * first and never shared.  busy[b]: the run position from which b is
+ * free again (UINT32_MAX never).
+ */
+static int assign_bufs(struct cc *c)
+{
+	uint32_t cap = 1, *last, *busy;
+	int rc = -ENOMEM;
+
+	for (uint32_t i = 0; i < c->n_nodes; i++)
+		cap += c->nodes[i].def->n_outputs;
+	last = malloc((c->n_nodes + 1) * sizeof(*last));
+	busy = calloc(cap + 1, sizeof(*busy));
+	if (!last || !busy || last_reads(c, last))
+		goto free_tmp;
+	c->n_bufs = 1;
+	for (int pinned = 1; pinned >= 0; pinned--)
+		for (uint32_t i = 0; i < c->n_nodes; i++) {
+			uint32_t v = c->order[i];
+
+			if ((last[v] == UINT32_MAX) == pinned)
+				place(&c->nodes[v], busy, cap, pinned ? 0 : i,
+				      last[v], &c->n_bufs);
+		}
+	rc = 0;
+free_tmp:
+	free(last);
+	free(busy);
+	return rc;
+}
+
+/* patch_cc.h */
 int cc_state(struct cc *c)
 {
 	struct pc_result *r = c->r;
@@ -114,15 +207,8 @@ int cc_state(struct cc *c)
 	if (!c->t->heap || !c->t->heap->base)
 		return cc_fail(c, -EINVAL, "no DSP heap mapped");
 	r->fresh = calloc(c->n_nodes + 1, sizeof(*r->fresh));
-	if (!r->fresh)
+	if (!r->fresh || assign_bufs(c))
 		return cc_fail(c, -ENOMEM, "out of memory");
-	c->n_bufs = 1;
-	for (uint32_t i = 0; i < c->n_nodes; i++) {
-		struct cc_node *n = &c->nodes[c->order[i]];
-
-		n->out_buf = c->n_bufs;
-		c->n_bufs += n->def->n_outputs;
-	}
 	match_prev(c);
 	for (uint32_t i = 0; i < c->n_nodes && rc == 0; i++)
 		if (c->nodes[i].prev < 0)
