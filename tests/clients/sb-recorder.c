@@ -5,11 +5,12 @@
  * The process callback only copies interleaved frames into a lock-free ring
  * (jack_ringbuffer); the main thread drains it into libsndfile.  Recorded
  * frame k is absolute JACK frame START + k, where START is --start-frame or,
- * without it, the first cycle after the ports are connected.  If the start
- * frame had already passed when the client could first see it, recording
- * begins late and the recorder exits 1.  Cycles the server skipped (xruns
- * advance JACK's frame time) are filled with silence so that the frame
- * mapping holds for the whole take.
+ * without it, the first cycle that began after the ports were connected (a
+ * cycle already under way then may still run the old graph: silence).  If
+ * the start frame had already passed when the client could first see it,
+ * recording begins late and the recorder exits 1.  Cycles the server
+ * skipped (xruns advance JACK's frame time) are filled with silence so that
+ * the frame mapping holds for the whole take.
  */
 #include "common.h"
 
@@ -44,6 +45,7 @@ struct recorder {
 	uint64_t start, taken;
 	/* shared */
 	atomic_int armed, stop, done;
+	uint32_t armed_at;	/* JACK frame when the connections were made */
 	atomic_ullong dropped, late, skipped;
 };
 
@@ -64,7 +66,8 @@ static int recorder_start(struct recorder *r, uint64_t now)
 			atomic_store(&r->late, now - r->start);
 			r->start = now;
 		}
-	} else if (atomic_load_explicit(&r->armed, memory_order_acquire)) {
+	} else if (atomic_load_explicit(&r->armed, memory_order_acquire) &&
+		   (int32_t)(r->clk.last - r->armed_at) > 0) {
 		r->start = now;
 	} else {
 		return 0;
@@ -251,6 +254,7 @@ static int recorder_start_jack(struct recorder *r, char **targets, char *err,
 		if (rc)
 			return rc;
 	}
+	r->armed_at = jack_frame_time(r->client);
 	atomic_store_explicit(&r->armed, 1, memory_order_release);
 	return 0;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-	RATE, startLooper, noise, capture, prepare, looper, trackOf, track, waitTrack, act,
+	RATE, startLooper, noise, cleanCapture, prepare, looper, trackOf, track, waitTrack, act,
 	beatGrid, firstDiff, firstLoopDiff, loopAnchor, getWav, putWav, stereoWav, sleep, waitFor,
 } from '../lib/looper.js';
 import { encodeWav, readWav, sine, rms, zeroCrossFreq } from '../lib/wav.js';
@@ -46,8 +46,7 @@ test('PUT a 44.1 kHz mono 16-bit WAV: 48 kHz, both channels, right pitch and len
 	assert.ok(Math.abs(a - 0.5) < 0.005, `amplitude ${a.toFixed(4)}, want 0.5`);
 
 	await s.cmd('transport.start');
-	const cap = await capture(s, Math.round(1.6 * RATE), { withSource: false });
-	const out = await cap.result();
+	const out = await cleanCapture(s, Math.round(1.6 * RATE), { withSource: false });
 	const g = beatGrid(out.click, FPB);
 	const fo = zeroCrossFreq(out.L, RATE, g.beat0 + 2000, g.beat0 + L - 2000);
 	assert.ok(Math.abs(fo - 1000) < 0.5, `played pitch ${fo.toFixed(3)} Hz`);
@@ -86,8 +85,9 @@ test('GET track WAV equals the upload (same rate) and what plays, sample for sam
 	assert.equal(firstDiff(w.data[0], 0, N1[0], 0, L), -1, 'same-rate float upload changed (L)');
 	assert.equal(firstDiff(w.data[1], 0, N1[1], 0, L), -1, 'same-rate float upload changed (R)');
 	await sleep(200);
-	const cap = await capture(s, Math.round(2.2 * RATE), { withSource: false });
-	const out = await cap.result();
+	// An xrun drops a cycle of what the capture hears (or shifts one
+	// client's frames by a period): that is JACK's loss, not the looper's.
+	const out = await cleanCapture(s, Math.round(2.2 * RATE), { withSource: false });
 	const g = beatGrid(out.click, FPB);
 	const anc = loopAnchor(out.L, w.data[0], g.onsets, FPB, 2000, 0);
 	assert.ok(anc !== null, 'the loop does not start on a beat');
@@ -135,11 +135,13 @@ test('sessions save and load bit-exact; unsaved flags; list', async () => {
 	await waitTrack(s, 0, 1, (x) => x.state === 'empty', 2000);
 	await s.cmd('looper.load_session', { name: 'gig 1' });
 	const unsavedAfterLoad = [];
-	// a tempo change applies at the next beat
+	// tempo and meter each apply at the beat after the engine handles
+	// them, and the load sends them one after the other: a beat may fall
+	// in between, so the meter can follow the tempo by one beat
 	const st = await waitFor(async () => {
 		const x = await looper(s);
-		return x.transport.bpm === 240 ? x : null;
-	}, 1500, 'tempo 240 after load').catch(async () => looper(s));
+		return x.transport.bpm === 240 && x.transport.beats_per_bar === 4 ? x : null;
+	}, 1500, 'tempo 240 and meter 4 after load').catch(async () => looper(s));
 	assert.equal(st.transport.bpm, 240);
 	assert.equal(st.transport.beats_per_bar, 4);
 	assert.equal(st.quantize, 'beat');

@@ -60,15 +60,47 @@ export function startSource(s, file, name = SRC) {
 
 let captureCount = 0;
 
+// Where the xrun counts stand: the engine's (null when the server does not
+// answer, e.g. while a test has it killed) and how much jackd has logged.
+async function xrunMark(s) {
+	let xruns = null;
+	try {
+		const r = await s.api('GET', '/api/v1/status');
+		const st = r.body && r.body.result;
+		if (st && st.connected)
+			xruns = st.xruns;
+	} catch { /* server away: the other signs still count */ }
+	return { xruns, log: s.jackd ? s.jackd.err.length : 0 };
+}
+
+// Every sign that an xrun touched a capture, or null: frames the recorder
+// filled with silence, engine xruns, and jackd's own reports (a client
+// "not finished" in time loses its cycle's output without any frame-time
+// gap, and a late client can label its frames one period off).
+function xrunSeen(s, mark, after, recorderErr) {
+	const why = [];
+	if (/skipped/.test(recorderErr))
+		why.push(recorderErr.trim());
+	if (mark.xruns !== null && after.xruns !== null && after.xruns > mark.xruns)
+		why.push(`engine xruns ${mark.xruns} -> ${after.xruns}`);
+	const log = s.jackd ? s.jackd.err.slice(mark.log) : '';
+	const n = (log.match(/XRun/g) || []).length;
+	if (n)
+		why.push(`jackd reported ${n} XRun line(s)`);
+	return why.length ? why.join('; ') : null;
+}
+
 // Record `frames` frames of out_L, out_R, click (and the source's ports if
 // withSource).  Resolves to the started capture; await cap.result() for the
-// decoded channels { L, R, click, inL, inR, frames }.
+// decoded channels { L, R, click, inL, inR, frames, skipped, xrun } (xrun:
+// why the capture cannot be trusted sample for sample, or null).
 export async function capture(s, frames, { withSource = true, source = SRC } = {}) {
 	const n = ++captureCount;
 	const out = path.join(s.dir, `capture-${n}.wav`);
 	const ports = ['stagebox:out_L', 'stagebox:out_R', 'stagebox:click'];
 	if (withSource)
 		ports.push(`${source}:out_1`, `${source}:out_2`);
+	const mark = await xrunMark(s);
 	const c = await s.client('sb-recorder', ['--name', `cap${n}`, '--connect', ports.join(','),
 		'--out', out, '--frames', String(frames)]);
 	return {
@@ -82,10 +114,29 @@ export async function capture(s, frames, { withSource = true, source = SRC } = {
 				throw new Error(`sb-recorder exit ${JSON.stringify(ex)}: ${c.err}`);
 			const w = readWav(out);
 			const [L, R, click, inL, inR] = w.data;
+			await sleep(20);	// jackd's last words reach its pipe
+			const xrun = xrunSeen(s, mark, await xrunMark(s), c.err);
 			return { L, R, click, inL, inR, frames: w.frames,
-				skipped: /skipped/.test(c.err) ? c.err.trim() : null };
+				skipped: /skipped/.test(c.err) ? c.err.trim() : null, xrun };
 		},
 	};
+}
+
+// A capture of a steady state that no xrun touched, for sample-exact
+// checks: a cycle JACK dropped is not the looper's output, so a hit
+// capture is taken again (the state does not change meanwhile).  Throws
+// when every try was hit: the machine is too busy to measure.
+export async function cleanCapture(s, frames, opts = {}, tries = 4) {
+	const hits = [];
+	for (let i = 0; i < tries; i++) {
+		const out = await (await capture(s, frames, opts)).result();
+		if (!out.xrun)
+			return out;
+		hits.push(out.xrun);
+		console.log(`[looper] capture ${i + 1} of ${tries} hit by an xrun, taken again: ${out.xrun}`);
+	}
+	throw new Error(`every one of ${tries} captures was hit by an xrun (machine too busy to ` +
+		`measure sample for sample): ${hits.join(' | ')}`);
 }
 
 // --- looper state -------------------------------------------------------
