@@ -48,7 +48,7 @@
 #include "ring.h"
 
 #define SB_ARENA_MAGIC 0x58425342u	/* "SBSX" little-endian */
-#define SB_ABI_VERSION 3u
+#define SB_ABI_VERSION 4u
 #define SB_MAX_INPUTS 16
 #define SB_INSTANCE_MAX 32
 #define SB_TIMING_BUCKETS 4096		/* 1 us each; last = overflow */
@@ -91,6 +91,7 @@ struct sb_status {
 	float dsp_load;		/* last callback cost / period duration */
 	float dsp_load_peak;	/* decaying peak of dsp_load */
 	float peak[SB_MAX_INPUTS];	/* decaying peak |x| of each input */
+	float out_peak[2];	/* decaying peak of out_L, out_R (the mix) */
 	int32_t patch_slot;	/* plan slot running, -1 none */
 	uint32_t pad;
 	uint64_t patch_serial;	/* serial of that plan, 0 none */

@@ -15,8 +15,10 @@
 
 #define SB_METER_FALL_DB_PER_S 20.0f
 
-/* The meter's entry in the subsystem table. */
+/* The meters' entries in the subsystem table: inputs first, the main
+ * outputs last (after every subsystem has added into them). */
 extern const struct sb_subsys sb_meter_subsys;
+extern const struct sb_subsys sb_out_meter_subsys;
 
 /*
  * Gain that lowers a level by SB_METER_FALL_DB_PER_S over nframes at rate.

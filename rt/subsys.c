@@ -23,6 +23,7 @@ static const struct sb_subsys *const table[] = {
 	&sb_midi_io_subsys,
 	&sb_looper_subsys,
 	&sb_patch_subsys,
+	&sb_out_meter_subsys,	/* last: sees the finished mix */
 };
 
 #define N_SUBSYS (sizeof(table) / sizeof(table[0]))

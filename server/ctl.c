@@ -655,7 +655,7 @@ static void watch_engine(uint64_t now)
 static const char *const engine_keys[] = {
 	"engine_pid", "generation", "sample_rate", "period", "frames",
 	"xruns", "missed_frames", "dsp_load", "dsp_load_peak", "inputs",
-	"peaks", "evt_dropped", NULL
+	"peaks", "out_peaks", "evt_dropped", NULL
 };
 
 static json_t *real_or_zero(float v)
@@ -686,6 +686,8 @@ static void set_engine_fields(json_t *o)
 	json_object_set_new(o, "dsp_load_peak", real_or_zero(st.dsp_load_peak));
 	json_object_set_new(o, "inputs", json_integer(n));
 	json_object_set_new(o, "peaks", peaks);
+	json_object_set_new(o, "out_peaks", json_pack("[o,o]",
+		real_or_zero(st.out_peak[0]), real_or_zero(st.out_peak[1])));
 	json_object_set_new(o, "evt_dropped", json_integer(st.evt_dropped));
 }
 

@@ -324,6 +324,7 @@ static int track_status(int c, int t, struct sb_track_status *ts)
 void track_io_info(struct cmd_req *req, int c, int t)
 {
 	struct sb_track_status ts;
+	struct take_info ti;
 	char take[TAKES_PATH_MAX], hex[20];
 
 	if (track_status(c, t, &ts)) {
@@ -332,6 +333,13 @@ void track_io_info(struct cmd_req *req, int c, int t)
 	}
 	if (ts.state == SB_TRACK_EMPTY || !ts.stream) {
 		cmd_fail(req, 404, "track %d/%d is empty", c, t);
+		return;
+	}
+	/* A layer the take writer is still streaming would download short. */
+	if (takes_info(ts.stream, &ti) ||
+	    (!ti.complete && ti.frames < ts.frames)) {
+		cmd_fail(req, 404, "track %d/%d: its audio is not on disk yet",
+			 c, t);
 		return;
 	}
 	takes_path(ts.stream, take, sizeof(take));

@@ -9,13 +9,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT, sleep } from '../lib/harness.js';
+import { startStack, sleep } from '../lib/harness.js';
+import { checkChromium, launchBrowser, pageOpener, closeAll, tid, readAttrs, waitAttr as waitAttrOf, SHOTS }
+	from '../lib/browser.js';
 
-const CHROMIUM = process.env.SB_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'build');
 const ENGINE_CLIENT = 'stagebox';
 const RATE = 48000;
 const T = { timeout: 60000 };
@@ -23,19 +21,9 @@ const T = { timeout: 60000 };
 let s;
 let browser;
 let page;
+let openPage;
 let noLooper = null; // why the engine cannot loop (501 from an engine without it), or null
 const pageErrors = [];
-
-const tid = (id) => `[data-testid="${id}"]`;
-
-// Every data-* attribute of a data-testid element, plus its text.
-function readAttrs(p, id) {
-	return p.locator(tid(id)).evaluate((el) => ({
-		...el.dataset,
-		text: el.textContent.replace(/\s+/g, ' ').trim(),
-		disabled: el.disabled === true || el.closest('fieldset')?.disabled === true,
-	}));
-}
 
 // The tab's last error and banner: why a wait may have failed.
 async function pageNews(p) {
@@ -46,19 +34,8 @@ async function pageNews(p) {
 	return JSON.stringify(news);
 }
 
-async function waitAttr(p, id, pred, ms = 5000, what = id) {
-	const end = Date.now() + ms;
-	let last;
-	for (;;) {
-		last = await readAttrs(p, id).catch((e) => ({ error: e.message }));
-		if (!last.error && pred(last))
-			return last;
-		if (Date.now() > end)
-			throw new Error(`timed out after ${ms} ms waiting for ${what}; last ${JSON.stringify(last)}; ` +
-				`page ${await pageNews(p)}`);
-		await sleep(20);
-	}
-}
+// A timeout also says what the tab itself reported.
+const waitAttr = (p, id, pred, ms, what) => waitAttrOf(p, id, pred, ms, what, { every: 20, news: pageNews });
 
 async function looper() {
 	const r = await s.api('GET', '/api/v1/looper');
@@ -75,14 +52,6 @@ async function waitLooper(pred, ms, what) {
 }
 
 const track = (st, c, t) => st.columns[c].tracks[t];
-
-async function openPage(viewport, extra = {}) {
-	const ctx = await browser.newContext({ viewport, ...extra });
-	const p = await ctx.newPage();
-	p.on('pageerror', (e) => pageErrors.push(`${viewport.width}px: ${e.message}`));
-	await p.goto(`${s.base}/#looper`);
-	return p;
-}
 
 // Non-transparent pixels on a cell's waveform canvas.
 function inkedPixels(p, id) {
@@ -126,15 +95,12 @@ function logCell(p, id) {
 const cellLog = (p, id) => p.evaluate((id) => window.__cellLog[id], id);
 
 before(async () => {
-	assert.ok(fs.existsSync(CHROMIUM), `chromium not found at ${CHROMIUM} (set SB_CHROMIUM)`);
+	checkChromium();
 	s = await startStack({ inputs: 2 });
 	await s.client('sb-player', ['--tone', '440', '--amp', '0.5',
 		'--connect', `${ENGINE_CLIENT}:in_1,${ENGINE_CLIENT}:in_2`]);
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	browser = await launchBrowser();
+	openPage = pageOpener(browser, `${s.base}/#looper`, pageErrors);
 	// An engine built without the looper answers 501: the UI tests that
 	// need loops are skipped then (and say why), the rest still run.
 	const q = await s.api('POST', '/api/v1/cmd/looper.set_quantize', { mode: 'bar' });
@@ -143,16 +109,9 @@ before(async () => {
 	else
 		assert.equal(q.status, 200, JSON.stringify(q.body));
 	page = await openPage({ width: 1280, height: 1000 });
-	fs.mkdirSync(SHOTS, { recursive: true });
 });
 
-after(async () => {
-	if (browser)
-		await browser.close();
-	if (s)
-		await s.stop();
-	assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
-});
+after(() => closeAll(browser, s, pageErrors));
 
 test('the grid shows every column and track from the server, all empty', T, async () => {
 	const st = await looper();

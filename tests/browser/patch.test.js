@@ -1,5 +1,5 @@
 // patch.test.js - the Patch tab against a real stack, driven by headless
-// Debian chromium (same launch options as ui.test.js).  Types a patch whose
+// Debian chromium (launched by tests/lib/browser.js).  Types a patch whose
 // line 3 names an unknown module type, applies it with Ctrl-Enter and
 // checks the error is marked at the line and column the server reported;
 // fixes it in the editor, applies again and sees "running" and the running
@@ -9,13 +9,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT, sleep } from '../lib/harness.js';
+import { startStack, sleep } from '../lib/harness.js';
+import { checkChromium, launchBrowser, pageOpener, closeAll, tid, readAttrs, waitAttr, SHOTS }
+	from '../lib/browser.js';
 
-const CHROMIUM = process.env.SB_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'build');
 const T = { timeout: 60000 };
 
 // Line 3 names a module type that does not exist ("svfx").
@@ -41,30 +39,8 @@ const NODE_IDS = ['osc', 'flt', 'lfo', 'env', 'seq', 'amp'];
 let s;
 let browser;
 let page;
+let openPage;
 const pageErrors = [];
-
-const tid = (id) => `[data-testid="${id}"]`;
-
-function readAttrs(p, id) {
-	return p.locator(tid(id)).evaluate((el) => ({
-		...el.dataset,
-		hidden: el.hidden,
-		text: el.textContent.replace(/\s+/g, ' ').trim(),
-	}));
-}
-
-async function waitAttr(p, id, pred, ms = 5000, what = id) {
-	const end = Date.now() + ms;
-	let last;
-	for (;;) {
-		last = await readAttrs(p, id).catch((e) => ({ error: e.message }));
-		if (!last.error && pred(last))
-			return last;
-		if (Date.now() > end)
-			throw new Error(`timed out after ${ms} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-		await sleep(30);
-	}
-}
 
 async function getPatch() {
 	const r = await s.api('GET', '/api/v1/patch');
@@ -102,33 +78,15 @@ async function applyKeys(p) {
 	}
 }
 
-async function openPage(viewport, extra = {}) {
-	const ctx = await browser.newContext({ viewport, ...extra });
-	const p = await ctx.newPage();
-	p.on('pageerror', (e) => pageErrors.push(`${viewport.width}px: ${e.message}`));
-	await p.goto(`${s.base}/#patch`);
-	return p;
-}
-
 before(async () => {
-	assert.ok(fs.existsSync(CHROMIUM), `chromium not found at ${CHROMIUM} (set SB_CHROMIUM)`);
+	checkChromium();
 	s = await startStack({ inputs: 2 });
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	browser = await launchBrowser();
+	openPage = pageOpener(browser, `${s.base}/#patch`, pageErrors);
 	page = await openPage({ width: 1280, height: 800 });
-	fs.mkdirSync(SHOTS, { recursive: true });
 });
 
-after(async () => {
-	if (browser)
-		await browser.close();
-	if (s)
-		await s.stop();
-	assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
-});
+after(() => closeAll(browser, s, pageErrors));
 
 test('the module panel lists the server\'s module types with their docs', T, async () => {
 	await waitAttr(page, 'conn-state', (a) => a.state === 'connected', 5000, 'server connected');

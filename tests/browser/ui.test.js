@@ -5,41 +5,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT, sleep } from '../lib/harness.js';
+import { startStack, sleep } from '../lib/harness.js';
+import { checkChromium, launchBrowser, pageOpener, closeAll, tid, waitAttr, SHOTS } from '../lib/browser.js';
 
-const CHROMIUM = process.env.SB_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'build');
 const ENGINE_CLIENT = 'stagebox';
 const T = { timeout: 60000 };
 
 let s;
 let browser;
 let page;
+let openPage;
 let player;
 const pageErrors = [];
-
-const tid = (id) => `[data-testid="${id}"]`;
-
-// Poll a data-testid element in the page until pred(attrs) holds.
-async function waitAttr(p, id, pred, ms = 5000, what = id) {
-	const end = Date.now() + ms;
-	let last;
-	for (;;) {
-		last = await p.locator(tid(id)).evaluate((el) => ({
-			text: el.textContent.replace(/\s+/g, ' ').trim(),
-			state: el.dataset.state,
-			peak: Number(el.dataset.peak),
-		})).catch((e) => ({ error: e.message }));
-		if (!last.error && pred(last))
-			return last;
-		if (Date.now() > end)
-			throw new Error(`timed out after ${ms} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-		await sleep(50);
-	}
-}
 
 // Sample both meters' data-peak for ms.
 async function samplePeaks(p, ms) {
@@ -53,36 +31,17 @@ async function samplePeaks(p, ms) {
 	return out;
 }
 
-async function openPage(viewport, extra = {}) {
-	const ctx = await browser.newContext({ viewport, ...extra });
-	const p = await ctx.newPage();
-	p.on('pageerror', (e) => pageErrors.push(`${viewport.width}px: ${e.message}`));
-	await p.goto(s.base);
-	return p;
-}
-
 before(async () => {
-	assert.ok(fs.existsSync(CHROMIUM), `chromium not found at ${CHROMIUM} (set SB_CHROMIUM)`);
+	checkChromium();
 	s = await startStack({ inputs: 2 });
 	player = await s.client('sb-player', ['--tone', '440', '--amp', '0.5',
 		'--connect', `${ENGINE_CLIENT}:in_1`]);
-	// launch() gives every run a fresh temporary profile.
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	browser = await launchBrowser();
+	openPage = pageOpener(browser, s.base, pageErrors);
 	page = await openPage({ width: 1280, height: 800 });
-	fs.mkdirSync(SHOTS, { recursive: true });
 });
 
-after(async () => {
-	if (browser)
-		await browser.close();
-	if (s)
-		await s.stop();
-	assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
-});
+after(() => closeAll(browser, s, pageErrors));
 
 test('header shows server and engine connected, 48 kHz, 256 frames', T, async () => {
 	await waitAttr(page, 'conn-state', (a) => a.state === 'connected' && /connected/i.test(a.text),

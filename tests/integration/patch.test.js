@@ -66,6 +66,10 @@ test('a patch loaded over REST plays at its pitch', async () => {
 		JSON.stringify(g.body.result.graph));
 	const st = await s.status();
 	assert.ok(st.connected);
+	// the output meters (status out_peaks) see the 0.5 sine on both sides
+	assert.equal(st.out_peaks.length, 2);
+	for (const p of st.out_peaks)
+		assert.ok(p > 0.45 && p < 0.55, `out_peaks ${JSON.stringify(st.out_peaks)}`);
 });
 
 test('an invalid patch answers 400 with line and column; the old one keeps playing', async () => {

@@ -172,7 +172,18 @@ export function putWav(s, c, t, body, type = 'audio/wav') {
 }
 
 // GET a track's current layer: { status, wav (decoded or null), body }.
+// A layer the server is still streaming to disk answers 404 "not on disk
+// yet" for a few ms; that one is waited out (up to 2 s), an empty track not.
 export async function getWav(s, c, t) {
+	for (let i = 0; ; i++) {
+		const w = await getWavOnce(s, c, t);
+		if (w.status !== 404 || !/not on disk yet/.test(w.body?.error ?? '') || i >= 100)
+			return w;
+		await sleep(20);
+	}
+}
+
+async function getWavOnce(s, c, t) {
 	const r = await fetch(`${s.base}/api/v1/looper/tracks/${c}/${t}.wav`);
 	const buf = Buffer.from(await r.arrayBuffer());
 	if (r.status !== 200) {
