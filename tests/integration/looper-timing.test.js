@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import {
 	RATE, DECLICK, startLooper, noiseWav, startSource, capture, prepare, looper,
 	trackOf, track, waitTrack, act, beatGrid, firstDiff, firstDiffTol, allZero, fadeZero,
-	firstLoopDiff, loopAnchor, getWav, sleep,
+	firstLoopDiff, loopAnchor, getWav, sleep, cleanStep, settled,
 } from '../lib/looper.js';
 
 let a;	// default declick (64 frames), 120 BPM
@@ -50,10 +50,17 @@ function gridOk(g, period, r) {
 
 test('120 BPM, 4-beat column: 96000-frame loop on the bar, bit-exact repeats', async () => {
 	const FPB = 24000, L = 96000;
-	const cap = await capture(a, 10 * RATE);
-	await a.cmd('transport.start');
-	await act(a, 'record', 0, 0);	// quantize bar: starts on beat 4
-	const r = await cap.result();
+	const r = await cleanStep(async () => {
+		const cap = await capture(a, 10 * RATE);
+		await a.cmd('transport.start');
+		await act(a, 'record', 0, 0);	// quantize bar: starts on beat 4
+		return cap.result();
+	}, async () => {	// back to an empty track, transport stopped
+		await a.cmd('transport.stop');
+		await settled(a, 0, 0);
+		await act(a, 'clear', 0, 0);
+		await settled(a, 0, 0, (t) => t.state === 'empty');
+	});
 	const g = beatGrid(r.click, FPB);
 	gridOk(g, a.period, r);
 	assert.ok(g.onsets.length >= 16, `${g.onsets.length} click onsets`);
@@ -151,10 +158,16 @@ test('mute and solo take effect on the bar frame; last command wins', async () =
 	const mix = w0.data[0].map((x, i) => Math.fround(x + w1.data[0][i]));
 
 	// solo track 1 at the next bar: from that frame only track 1 sounds
-	const cap = await capture(b, 3 * RATE, { withSource: false });
-	await sleep(300);
-	await act(b, 'solo', 0, 1);
-	const r = await cap.result();
+	const r = await cleanStep(async () => {
+		const cap = await capture(b, 3 * RATE, { withSource: false });
+		await sleep(300);
+		await act(b, 'solo', 0, 1);
+		return cap.result();
+	}, async () => {	// unsolo again
+		if ((await settled(b, 0, 1)).solo)
+			await act(b, 'solo', 0, 1);
+		await settled(b, 0, 1, (t) => t.solo === false);
+	});
 	const g = beatGrid(r.click, FPB);
 	const anchor = findAnchor(r.L, mix, g.onsets, FPB);
 	assert.ok(anchor !== null, 'both tracks together do not line up on a beat');
@@ -167,10 +180,16 @@ test('mute and solo take effect on the bar frame; last command wins', async () =
 	assert.equal((await track(b, 0, 1)).solo, true);
 
 	// last command wins: mute then play before the boundary = no change
-	const cap2 = await capture(b, 2 * RATE, { withSource: false });
-	await act(b, 'mute', 0, 1);
-	await act(b, 'play', 0, 1);
-	const r2 = await cap2.result();
+	const r2 = await cleanStep(async () => {
+		const cap2 = await capture(b, 2 * RATE, { withSource: false });
+		await act(b, 'mute', 0, 1);
+		await act(b, 'play', 0, 1);
+		return cap2.result();
+	}, async () => {
+		if ((await settled(b, 0, 1)).state !== 'playing')
+			await act(b, 'play', 0, 1);
+		await settled(b, 0, 1, (t) => t.state === 'playing');
+	});
 	const g2 = beatGrid(r2.click, FPB);
 	const a2 = findAnchor(r2.L, w1.data[0], g2.onsets, FPB);
 	assert.ok(a2 !== null, 'track 1 not playing');
@@ -181,10 +200,16 @@ test('mute and solo take effect on the bar frame; last command wins', async () =
 	// mute: silent from the bar frame on (declick 0: exactly zero)
 	await act(b, 'solo', 0, 1);	// unsolo
 	await waitTrack(b, 0, 1, (t) => t.solo === false, 3000);
-	const cap3 = await capture(b, 3 * RATE, { withSource: false });
-	await sleep(300);
-	await act(b, 'mute', 0, 0);
-	const r3 = await cap3.result();
+	const r3 = await cleanStep(async () => {
+		const cap3 = await capture(b, 3 * RATE, { withSource: false });
+		await sleep(300);
+		await act(b, 'mute', 0, 0);
+		return cap3.result();
+	}, async () => {	// track 0 playing again
+		if ((await settled(b, 0, 0)).state !== 'playing')
+			await act(b, 'play', 0, 0);
+		await settled(b, 0, 0, (t) => t.state === 'playing');
+	});
 	const g3 = beatGrid(r3.click, FPB);
 	const a3 = findAnchor(r3.L, mix, g3.onsets, FPB);
 	assert.ok(a3 !== null, 'unsolo: the two tracks are not both sounding');
@@ -206,10 +231,16 @@ test('quantize beat and off: changes on the beat frame / at once', async () => {
 	const w1 = (await getWav(b, 0, 1)).wav;
 	const w0 = (await getWav(b, 0, 0)).wav;
 	const mix = w0.data[0].map((x, i) => Math.fround(x + w1.data[0][i]));
-	const cap = await capture(b, 2 * RATE, { withSource: false });
-	await sleep(300);
-	await act(b, 'mute', 0, 0);
-	const r = await cap.result();
+	const r = await cleanStep(async () => {
+		const cap = await capture(b, 2 * RATE, { withSource: false });
+		await sleep(300);
+		await act(b, 'mute', 0, 0);
+		return cap.result();
+	}, async () => {	// track 0 playing again
+		if ((await settled(b, 0, 0)).state !== 'playing')
+			await act(b, 'play', 0, 0);
+		await settled(b, 0, 0, (t) => t.state === 'playing');
+	});
 	const g = beatGrid(r.click, FPB);
 	const anc = findAnchor(r.L, mix, g.onsets, 2000);
 	assert.ok(anc !== null);
@@ -223,11 +254,16 @@ test('quantize beat and off: changes on the beat frame / at once', async () => {
 	await act(b, 'mute', 0, 1);
 	await waitTrack(b, 0, 1, (t) => t.state === 'muted', 1000, 'mute with quantize off');
 	// off: the first frame of the cycle that handles the command
-	const cap2 = await capture(b, RATE, { withSource: false });
-	await sleep(300);
-	await act(b, 'play', 0, 0);
-	await waitTrack(b, 0, 0, (t) => t.state === 'playing', 1000, 'unmute with quantize off');
-	const r2 = await cap2.result();
+	const r2 = await cleanStep(async () => {
+		const cap2 = await capture(b, RATE, { withSource: false });
+		await sleep(300);
+		await act(b, 'play', 0, 0);
+		await waitTrack(b, 0, 0, (t) => t.state === 'playing', 1000, 'unmute with quantize off');
+		return cap2.result();
+	}, async () => {	// track 0 muted again (quantize off: at once)
+		await act(b, 'mute', 0, 0);
+		await settled(b, 0, 0, (t) => t.state === 'muted', 1000);
+	});
 	const on = r2.L.findIndex((x) => x !== 0);
 	assert.ok(on > 0, 'unmute never sounded');
 	assert.equal(on % b.period, 0, `quantize off: sound resumed ${on % b.period} frames into a cycle`);

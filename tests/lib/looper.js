@@ -62,7 +62,7 @@ let captureCount = 0;
 
 // Where the xrun counts stand: the engine's (null when the server does not
 // answer, e.g. while a test has it killed) and how much jackd has logged.
-async function xrunMark(s) {
+export async function xrunMark(s) {
 	let xruns = null;
 	try {
 		const r = await s.api('GET', '/api/v1/status');
@@ -137,6 +137,39 @@ export async function cleanCapture(s, frames, opts = {}, tries = 4) {
 	}
 	throw new Error(`every one of ${tries} captures was hit by an xrun (machine too busy to ` +
 		`measure sample for sample): ${hits.join(' | ')}`);
+}
+
+// Why an xrun touched the span since `mark` (engine xruns, jackd XRun
+// lines), or null: for a test that must tell a planned xrun from others.
+export async function xrunSince(s, mark) {
+	await sleep(20);	// jackd's last words reach its pipe
+	return xrunSeen(s, mark, await xrunMark(s), '');
+}
+
+// A scenario step that acts inside its capture, run again from a clean
+// state when an unplanned xrun touched it: step(i) resolves to its
+// measurements with `xrun` (why they cannot be trusted, or null); reset()
+// brings back the state the step starts from.  The caller asserts on the
+// clean result; like cleanCapture, throws when every try was hit.
+export async function cleanStep(step, reset, tries = 4) {
+	const hits = [];
+	for (let i = 0; i < tries; i++) {
+		if (i > 0)
+			await reset();
+		const out = await step(i);
+		if (!out.xrun)
+			return out;
+		hits.push(out.xrun);
+		console.log(`[looper] scenario try ${i + 1} of ${tries} hit by an xrun, run again: ${out.xrun}`);
+	}
+	throw new Error(`every one of ${tries} tries was hit by an xrun (machine too busy to ` +
+		`measure sample for sample): ${hits.join(' | ')}`);
+}
+
+// Wait until a track has no pending action (a quantized command landed).
+export function settled(s, c, t, pred = () => true, ms = 5000) {
+	return waitTrack(s, c, t, (x) => x.pending_action === null && x.next_state === null && pred(x),
+		ms, 'settled state');
 }
 
 // --- looper state -------------------------------------------------------
