@@ -126,7 +126,7 @@ export async function capture(s, frames, { withSource = true, source = SRC } = {
 // checks: a cycle JACK dropped is not the looper's output, so a hit
 // capture is taken again (the state does not change meanwhile).  Throws
 // when every try was hit: the machine is too busy to measure.
-export async function cleanCapture(s, frames, opts = {}, tries = 4) {
+export async function cleanCapture(s, frames, opts = {}, tries = 8) {
 	const hits = [];
 	for (let i = 0; i < tries; i++) {
 		const out = await (await capture(s, frames, opts)).result();
@@ -151,7 +151,7 @@ export async function xrunSince(s, mark) {
 // measurements with `xrun` (why they cannot be trusted, or null); reset()
 // brings back the state the step starts from.  The caller asserts on the
 // clean result; like cleanCapture, throws when every try was hit.
-export async function cleanStep(step, reset, tries = 4) {
+export async function cleanStep(step, reset, tries = 8) {
 	const hits = [];
 	for (let i = 0; i < tries; i++) {
 		if (i > 0)
