@@ -25,6 +25,7 @@
 #include "session_file.h"
 #include "takes.h"
 #include "track_io.h"
+#include "wavio.h"
 
 #define MS 1000000ull
 
@@ -512,7 +513,7 @@ void session_load(struct cmd_req *req, const char *name)
 	j->s.n_columns = (uint32_t)looper_columns();
 	j->s.n_tracks = (uint32_t)looper_tracks();
 	for (int i = 0; i < SESSION_TRACKS; i++) {
-		j->layer[i].stream = tio_new_stream();
+		j->layer[i].stream = wavio_new_stream();
 		j->layer[i].head = SB_CHUNK_NONE;
 	}
 	if (ctl_defer(decode_work, decode_done, j)) {

@@ -2,6 +2,7 @@
  * track_io.c - WAV files in and out of tracks (see track_io.h).
  */
 #include "track_io.h"
+#include "wavio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,18 +26,6 @@
 #define MAX_SECONDS 3600	/* longer than any chunk pool */
 
 /* --- stream ids and upload files --- */
-
-/* Control thread.  Millisecond clock + counter: unique across restarts. */
-uint64_t tio_new_stream(void)
-{
-	static uint16_t counter;
-	struct timespec ts;
-	uint64_t ms;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	return (1ull << 63) | ((ms & 0x1ffffffffffull) << 16) | ++counter;
-}
 
 static void upload_path(const char *token, char *buf, size_t len)
 {
@@ -457,7 +446,7 @@ void track_io_put(struct cmd_req *req, int c, int t, const char *token)
 		.state = ts.state == SB_TRACK_MUTED ? SB_TRACK_MUTED :
 			 SB_TRACK_PLAYING,
 		.volume = ts.state == SB_TRACK_EMPTY ? 1.0f : ts.volume,
-		.stream = tio_new_stream(), .head = SB_CHUNK_NONE };
+		.stream = wavio_new_stream(), .head = SB_CHUNK_NONE };
 	upload_path(token, j->path, sizeof(j->path));
 	if (ctl_defer(put_work, put_done, j)) {
 		free(j);

@@ -61,9 +61,6 @@ struct tio_layer {
 	int handed;		/* 1: handed off; 2: the engine took them */
 };
 
-/* A fresh server-made stream id.  Control thread only. */
-uint64_t tio_new_stream(void);
-
 /* Worker: read any audio file into l->audio at `rate`, stereo.  0 or
  * -EINVAL with "not a readable audio file: ..." style text. */
 int tio_decode(struct tio_layer *l, const char *path, uint32_t rate,

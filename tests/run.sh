@@ -56,8 +56,8 @@ if [ "${#files[@]}" -gt 0 ]; then
 	fails=$(tap_count "$log" fail)
 	# The dummy JACK driver on a virtual machine now and then wakes late
 	# and xruns a whole graph; a sample-exact test that saw one fails.  A
-	# failing file gets up to two more runs; a real bug fails every time.
-	for try in 1 2; do
+	# failing file gets up to four more runs; a real bug fails every time.
+	for try in 1 2 3 4; do
 		mapfile -t again < <(failed_files "$log")
 		[ "$node_rc" -ne 0 ] && [ "${#again[@]}" -gt 0 ] || break
 		echo "== retry $try: ${again[*]}"
