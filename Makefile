@@ -7,7 +7,7 @@
 CC      ?= cc
 PKGS     = jack libmicrohttpd libwebsockets jansson sndfile
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -pthread
+CFLAGS  += -I. -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   = -lrt -lm
@@ -15,16 +15,20 @@ LDLIBS   = -lrt -lm
 B        = build
 O        = $(B)/obj
 
-# Code both binaries share: the arena contract and the config.
-COMMON_SRC = rt/arena.c rt/config.c
-# DSP code the engine, the server (module docs, state init) and the offline
-# renderer share: the plan executor, the module table, the modules.
-DSP_SRC    = $(wildcard rt/plan.c rt/modtable.c rt/mod_*.c)
+# One wildcard per folder; includes are written from the repository root.
+# The arena contract and the config: both binaries link them.
+COMMON_SRC = $(wildcard rt/common/*.c)
+# Pure, JACK-free DSP the engine, the server (module docs, state init) and
+# the offline renderer share: plan executor, module table, modules, time.
+DSP_SRC    = $(wildcard rt/dsp/*.c)
 # The patch language and compiler: server code the renderer links too.
-PATCH_SRC  = $(wildcard server/patch_*.c)
-RT_SRC     = $(filter-out $(COMMON_SRC),$(wildcard rt/*.c))
-SERVER_SRC = $(wildcard server/*.c)
-RENDER_SRC = $(wildcard rt/render/*.c)
+PATCH_SRC  = $(filter-out server/patch/cmd_patch.c server/patch/patch.c \
+		server/patch/watch.c,$(wildcard server/patch/*.c))
+RT_SRC     = rt/main.c $(wildcard rt/core/*.c rt/looper/*.c rt/patch/*.c)
+SERVER_SRC = $(wildcard server/*.c server/cmd/*.c server/core/*.c \
+		server/front/*.c server/audio/*.c server/looper/*.c \
+		server/patch/*.c)
+RENDER_SRC = tools/render.c
 CLIENT_SRC = $(wildcard tests/clients/sb-*.c)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
@@ -38,11 +42,12 @@ CLIENTS    = $(CLIENT_SRC:tests/clients/%.c=$(B)/%)
 UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 # Unit tests link the pure parts: arena, config, command schema, and the
 # JACK-free DSP/time code they test.
-UNIT_PURE  = server/cmd_schema.c $(wildcard rt/transport.c server/resample.c rt/looper.c rt/looper_track.c rt/layer.c)
+UNIT_PURE  = server/cmd/cmd_schema.c server/audio/resample.c \
+	     $(wildcard rt/looper/*.c)
 UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o) $(DSP_OBJ) $(PATCH_OBJ)
 
 BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS) \
-       $(if $(RENDER_SRC),$(B)/stagebox-render)
+       $(B)/stagebox-render
 
 .PHONY: all run test bench unit deps deps-test clean
 all: $(BINS) $(UNITS)
@@ -51,14 +56,13 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(B)/stagebox-rt: $(RT_OBJ) $(COMMON_OBJ)
+$(B)/stagebox-rt: $(RT_OBJ) $(COMMON_OBJ) $(DSP_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(B)/stagebox-server: $(SERVER_OBJ) $(COMMON_OBJ) $(DSP_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
 
-$(B)/stagebox-render: $(RENDER_OBJ) $(PATCH_OBJ) $(DSP_OBJ) $(COMMON_OBJ) \
-		      $(O)/rt/transport.o
+$(B)/stagebox-render: $(RENDER_OBJ) $(PATCH_OBJ) $(DSP_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
 
 $(B)/sb-%: $(O)/tests/clients/sb-%.o $(O)/tests/clients/common.o

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "engine.h"
+#include "rt/common/config.h"
+#include "rt/core/engine.h"
 
 #define EXIT_USAGE 2
 #define WAIT_TICK_NS 100000000L	/* how often the main loop looks at JACK */

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../rt/config.h"
-#include "ctl.h"
-#include "transport.h"
+#include "rt/common/config.h"
+#include "server/core/ctl.h"
+#include "server/front/transport.h"
 
 #define VERSION "0.1.0"
 

@@ -1,7 +1,7 @@
 /*
  * common.c - helpers shared by the sb-* test clients (see common.h).
  */
-#include "common.h"
+#include "tests/clients/common.h"
 
 #include <errno.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * callback calls malloc and free every cycle, so the RT guard's self-test
  * can prove the guard notices.  Output port out_1 carries silence.
  */
-#include "common.h"
+#include "tests/clients/common.h"
 
 #include <getopt.h>
 #include <stdio.h>

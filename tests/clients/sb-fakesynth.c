@@ -8,7 +8,7 @@
  * can look for the first non-zero sample).  Events wait for their frame in a
  * small FIFO; a fixed latency keeps it in time order.
  */
-#include "common.h"
+#include "tests/clients/common.h"
 
 #include <errno.h>
 #include <getopt.h>

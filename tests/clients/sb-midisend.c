@@ -16,7 +16,7 @@
  * fixed-size records through lock-free rings; the main thread parses and
  * prints.
  */
-#include "common.h"
+#include "tests/clients/common.h"
 
 #include <errno.h>
 #include <fcntl.h>

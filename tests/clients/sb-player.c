@@ -7,7 +7,7 @@
  * connected.  Without --loop the player prints "done" once the file has been
  * played out and keeps running (silent) until signalled.
  */
-#include "common.h"
+#include "tests/clients/common.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -12,7 +12,7 @@
  * skipped (xruns advance JACK's frame time) are filled with silence so that
  * the frame mapping holds for the whole take.
  */
-#include "common.h"
+#include "tests/clients/common.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../server/cmd.h"
+#include "server/cmd/cmd.h"
 
 static const char *const modes[] = { "a", "b", "c", NULL };
 

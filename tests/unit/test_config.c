@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../rt/config.h"
+#include "rt/common/config.h"
 
 #define SHIPPED "config/stagebox.json"
 

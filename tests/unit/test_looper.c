@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../rt/config.h"
-#include "../../rt/looper.h"
-#include "../../rt/transport.h"
+#include "rt/common/config.h"
+#include "rt/looper/looper.h"
+#include "rt/dsp/transport.h"
 
 #define RATE 48000u
 #define BLOCK 64u

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../rt/dsp.h"
-#include "../../rt/plan.h"
-#include "../../rt/seq_data.h"
-#include "../../rt/transport.h"
+#include "rt/dsp/dsp.h"
+#include "rt/dsp/plan.h"
+#include "rt/dsp/seq_data.h"
+#include "rt/dsp/transport.h"
 
 #define RATE 48000u
 #define MAXN 16

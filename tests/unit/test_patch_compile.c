@@ -16,18 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../rt/plan.h"
-#include "../../rt/seq_data.h"
-#include "../../server/patch_compile.h"
-#include "../../server/patch_graph.h"
-#include "../../server/patch_heap.h"
-#include "../../server/patch_json.h"
+#include "rt/dsp/plan.h"
+#include "rt/dsp/seq_data.h"
+#include "server/patch/patch_compile.h"
+#include "server/patch/patch_graph.h"
+#include "server/patch/patch_heap.h"
+#include "server/patch/patch_json.h"
 
 #define RATE 48000u
 #define SLOT_BYTES (512u * 1024u)
 #define HEAP_BYTES (16u * 1024u * 1024u)
 
-#include "example_patch.h"
+#include "tests/unit/example_patch.h"
 
 struct fx {
 	uint8_t *slot[3];

@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../rt/seq_data.h"
-#include "../../server/patch_lex.h"
-#include "../../server/patch_parse.h"
-#include "../../server/patch_pattern.h"
+#include "rt/dsp/seq_data.h"
+#include "server/patch/patch_lex.h"
+#include "server/patch/patch_parse.h"
+#include "server/patch/patch_pattern.h"
 
-#include "example_patch.h"
+#include "tests/unit/example_patch.h"
 
 /* Parse text expecting failure; check the position and message. */
 static void parse_err(const char *text, int line, int col, const char *what)

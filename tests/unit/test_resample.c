@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../../server/resample.h"
+#include "server/audio/resample.h"
 
 /* A sine at hz, rate, n frames, `ch` identical channels. */
 static float *tone(double hz, double amp, uint32_t rate, uint64_t n,

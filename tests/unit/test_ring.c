@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../rt/arena.h"
+#include "rt/common/arena.h"
 
 #define STRESS_MSGS 10000000ull
 #define STRESS_SLOTS 1024u

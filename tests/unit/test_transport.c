@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../rt/transport.h"
+#include "rt/dsp/transport.h"
 
 #define RATE 48000u
 

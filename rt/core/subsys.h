@@ -1,0 +1,106 @@
+/*
+ * subsys.h - the one table of engine subsystems.
+ *
+ * Everything the engine does to audio besides the core bookkeeping lives
+ * in a subsystem: the input meter today, the looper, patch, sampler and
+ * tap later.  Each is one struct sb_subsys (a name, the command-type range
+ * it owns, and its hooks) and subsys.c lists them in processing order.
+ * The engine never names a subsystem; it only walks the table.
+ *
+ * Lifecycle: init (main thread, before jack_activate; the only place a
+ * subsystem may allocate) -> process / handle_cmd / report on the process
+ * thread, every cycle -> fini (main thread, after jack_deactivate).
+ * The RT hooks must not allocate, lock, sleep or do I/O.
+ */
+#ifndef SB_SUBSYS_H
+#define SB_SUBSYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rt/common/arena.h"
+#include "rt/common/config.h"
+#include "rt/common/proto.h"
+#include "rt/dsp/transport.h"
+
+/* RT: push one event to the server; a full ring drops and counts it. */
+typedef void (*sb_emit_fn)(void *arg, const struct sb_msg *m);
+
+/* What a subsystem may know about the engine; fixed before activation. */
+struct sb_rt_ctx {
+	const struct sb_arena *arena;
+	uint32_t sample_rate;
+	uint32_t max_frames;	/* JACK buffer size at start-up */
+	uint32_t n_inputs;
+	sb_emit_fn emit;
+	void *emit_arg;
+	const struct sb_config *cfg;	/* init only: do not keep the pointer */
+};
+
+/*
+ * One cycle's audio.  Outputs arrive silent and midi_out cleared, so a
+ * subsystem adds into them; the engine frame counts every frame since this
+ * engine started, missed (xrun) frames included, so musical time survives
+ * an xrun.
+ */
+struct sb_block {
+	uint32_t nframes;
+	uint32_t n_inputs;
+	uint64_t frame;		/* engine frame of the first sample */
+	const float *in[SB_MAX_INPUTS];
+	float *out_l;
+	float *out_r;
+	float *click;
+	void *midi_in;		/* JACK MIDI buffers (jack/midiport.h) */
+	void *midi_out;
+	const struct sb_beats *beats;	/* the transport during this block */
+};
+
+struct sb_subsys {
+	const char *name;
+	/* command types this subsystem answers, inclusive; none if !handle_cmd */
+	uint16_t cmd_first, cmd_last;
+	/* main thread: set *state; 0 or -errno with a message in err */
+	int (*init)(const struct sb_rt_ctx *ctx, void **state, char *err,
+		    size_t errlen);
+	/* RT: one block */
+	void (*process)(void *state, const struct sb_block *b);
+	/* RT: one command of this range; replies through ctx->emit */
+	void (*handle_cmd)(void *state, const struct sb_msg *m);
+	/* RT: fill the status fields this subsystem owns (may be NULL) */
+	void (*report)(void *state, struct sb_status *st);
+	/* RT: fill the looper-snapshot fields it owns (may be NULL) */
+	void (*report_looper)(void *state, struct sb_looper_status *ls);
+	/* main thread: free what init took (may be NULL) */
+	void (*fini)(void *state);
+};
+
+/*
+ * Initialise every subsystem in table order.  On failure the ones already
+ * initialised are finalised again and err names the subsystem.
+ * Main thread, before jack_activate.
+ */
+int sb_subsys_init_all(const struct sb_rt_ctx *ctx, char *err, size_t errlen);
+
+/* RT: process thread only.  Run every subsystem over one block. */
+void sb_subsys_process_all(const struct sb_block *b);
+
+/*
+ * RT: process thread only.  Hand m to the subsystem owning its type;
+ * -ENOSYS when none does (the caller answers the sender).
+ */
+int sb_subsys_dispatch(const struct sb_msg *m);
+
+/* RT: process thread only.  Let each subsystem fill its status fields. */
+void sb_subsys_report_all(struct sb_status *st);
+
+/*
+ * RT: process thread only (and the main thread before activation).  Let
+ * each subsystem fill its fields of the looper snapshot.
+ */
+void sb_subsys_report_looper_all(struct sb_looper_status *ls);
+
+/* Main thread, after jack_deactivate.  Safe to call twice. */
+void sb_subsys_fini_all(void);
+
+#endif

@@ -1,0 +1,845 @@
+/*
+ * ctl.c - the control thread: command queue, engine calls, arena
+ * attachment and engine liveness, status pushes, server heartbeat.
+ *
+ * Other threads only touch the job queue (one mutex) and the eventfd that
+ * wakes the loop; everything else in here belongs to the thread running
+ * ctl_run() and needs no lock.
+ */
+#include "server/core/ctl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/front/transport.h"
+
+#define MS 1000000ull
+#define CALL_TIMEOUT_NS (1000 * MS)
+#define ATTACH_EVERY_NS (50 * MS)
+#define PUSH_EVERY_NS (33 * MS)
+#define STALE_MIN_NS (50 * MS)
+#define EVT_BATCH 256
+
+struct cmd_req {
+	struct cmd_req *next;	/* job queue, then pending-call list */
+	char *name;
+	json_t *args;		/* owned until the request is answered */
+	cmd_done_fn done;
+	void *ctx;
+	uint64_t t0;
+	uint32_t call_id;	/* pending engine call, 0 = none */
+	ctl_cont_fn cont;
+	uint64_t deadline;
+};
+
+static struct {
+	/* shared with submitting threads */
+	pthread_mutex_t qlock;
+	struct cmd_req *qhead, *qtail;
+	int shutdown;		/* under qlock: refuse new jobs */
+	int efd;
+	atomic_int stop;	/* lock-free: set from signal handlers */
+
+	/* control thread only */
+	const struct sb_config *cfg;
+	const char *version;
+	uint64_t start_ns;
+	struct sb_arena arena;	/* mapped when arena.base != NULL */
+	int connected;
+	uint64_t generation;	/* engine_generation seen at connect */
+	uint64_t next_attach_ns;
+	uint64_t next_push_ns;
+	int last_attach_err;
+	uint32_t next_id;
+	struct cmd_req *pending;
+	uint64_t module_gen;	/* engine generation the modules last saw */
+	int remapped;		/* arena mapping changed since modules heard */
+	int modules_ready;	/* how many of srv_modules[] are initialised */
+} S = { .qlock = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
+
+/* The deferred-work queue: jobs for the worker, then their done hooks. */
+struct defer_job {
+	struct defer_job *next;
+	void (*work)(void *arg);
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct defer_job *todo, *todo_tail;	/* for the worker */
+	struct defer_job *done, *done_tail;	/* for the control thread */
+	int stop;
+	int running;
+	pthread_t thread;
+} W = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void push_status(uint64_t now);
+
+static int pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static void wake(void)
+{
+	uint64_t one = 1;
+	ssize_t n = write(S.efd, &one, sizeof(one));
+
+	(void)n;	/* a full counter still wakes the loop */
+}
+
+/* --- server modules --- */
+
+#define FOR_MODULES(m) \
+	for (const struct srv_module *const *m = srv_modules; \
+	     *m && m < srv_modules + S.modules_ready; m++)
+
+static int modules_init(char *err, size_t errlen)
+{
+	char why[256] = "";
+
+	for (S.modules_ready = 0; srv_modules[S.modules_ready];
+	     S.modules_ready++) {
+		const struct srv_module *m = srv_modules[S.modules_ready];
+		int rc = m->init ? m->init(S.cfg, why, sizeof(why)) : 0;
+
+		if (rc) {
+			snprintf(err, errlen, "%s: %s", m->name, why);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void modules_engine(int connected)
+{
+	int restarted = 0;
+
+	if (connected) {
+		restarted = S.generation != S.module_gen;
+		S.module_gen = S.generation;
+	}
+	FOR_MODULES(m)
+		if ((*m)->on_engine)
+			(*m)->on_engine(connected, restarted, S.remapped);
+	S.remapped = 0;
+}
+
+/* --- deferred work --- */
+
+static void *worker_main(void *unused)
+{
+	struct defer_job *j;
+
+	(void)unused;
+	pthread_mutex_lock(&W.lock);
+	for (;;) {
+		while (!W.todo && !W.stop)
+			pthread_cond_wait(&W.cond, &W.lock);
+		if (!W.todo)
+			break;
+		j = W.todo;
+		W.todo = j->next;
+		if (!W.todo)
+			W.todo_tail = NULL;
+		pthread_mutex_unlock(&W.lock);
+		if (j->work)
+			j->work(j->arg);
+		pthread_mutex_lock(&W.lock);
+		j->next = NULL;
+		if (W.done_tail)
+			W.done_tail->next = j;
+		else
+			W.done = j;
+		W.done_tail = j;
+		wake();
+	}
+	pthread_mutex_unlock(&W.lock);
+	return NULL;
+}
+
+/* Control thread only. */
+int ctl_defer(void (*work)(void *arg), void (*done)(void *arg), void *arg)
+{
+	struct defer_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&W.lock);
+	if (W.stop) {
+		pthread_mutex_unlock(&W.lock);
+		free(j);
+		return -ESHUTDOWN;
+	}
+	if (W.todo_tail)
+		W.todo_tail->next = j;
+	else
+		W.todo = j;
+	W.todo_tail = j;
+	pthread_cond_signal(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+	return 0;
+}
+
+static void run_done(void)
+{
+	struct defer_job *j, *next;
+
+	pthread_mutex_lock(&W.lock);
+	j = W.done;
+	W.done = W.done_tail = NULL;
+	pthread_mutex_unlock(&W.lock);
+	for (; j; j = next) {
+		next = j->next;
+		if (j->done)
+			j->done(j->arg);
+		free(j);
+	}
+}
+
+/* Finish queued work, then join: done hooks still run here. */
+static void worker_stop(void)
+{
+	if (!W.running)
+		return;
+	pthread_mutex_lock(&W.lock);
+	W.stop = 1;
+	pthread_cond_signal(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+	pthread_join(W.thread, NULL);
+	W.running = 0;
+	run_done();
+}
+
+/* --- requests --- */
+
+static void req_free(struct cmd_req *r)
+{
+	json_decref(r->args);
+	free(r->name);
+	free(r);
+}
+
+/* Any thread. */
+int cmd_submit(const char *name, json_t *args, cmd_done_fn done, void *ctx)
+{
+	struct cmd_req *r = calloc(1, sizeof(*r));
+	int shut;
+
+	if (r)
+		r->name = strdup(name ? name : "");
+	if (!r || !r->name) {
+		free(r);
+		json_decref(args);
+		return -ENOMEM;
+	}
+	r->args = args ? args : json_object();
+	r->done = done;
+	r->ctx = ctx;
+	r->t0 = sb_now_ns();
+	pthread_mutex_lock(&S.qlock);
+	shut = S.shutdown;
+	if (!shut) {
+		if (S.qtail)
+			S.qtail->next = r;
+		else
+			S.qhead = r;
+		S.qtail = r;
+	}
+	pthread_mutex_unlock(&S.qlock);
+	if (shut) {
+		req_free(r);
+		return -ESHUTDOWN;
+	}
+	wake();
+	return 0;
+}
+
+static void finish(struct cmd_req *r, int status, json_t *body)
+{
+	r->done(r->ctx, status, body);
+	req_free(r);
+}
+
+/* Control thread only. */
+void cmd_reply(struct cmd_req *req, json_t *result)
+{
+	json_t *body = json_object();
+
+	json_object_set_new(body, "ok", json_true());
+	json_object_set_new(body, "result", result ? result : json_object());
+	finish(req, 200, body);
+}
+
+/* Control thread only. */
+void cmd_fail(struct cmd_req *req, int status, const char *fmt, ...)
+{
+	char msg[512];
+	json_t *body = json_object();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_set_new(body, "ok", json_false());
+	json_object_set_new(body, "error", json_string(msg));
+	finish(req, status, body);
+}
+
+/* Control thread only. */
+void cmd_fail_json(struct cmd_req *req, int status, json_t *body)
+{
+	if (!json_is_object(body)) {
+		json_decref(body);
+		cmd_fail(req, status, "internal error");
+		return;
+	}
+	json_object_set_new(body, "ok", json_false());
+	if (!json_is_string(json_object_get(body, "error")))
+		json_object_set_new(body, "error", json_string("error"));
+	finish(req, status, body);
+}
+
+/* Control thread only. */
+uint64_t cmd_req_t0(const struct cmd_req *req)
+{
+	return req->t0;
+}
+
+static void dispatch(struct cmd_req *r)
+{
+	const struct cmd_def *d = cmd_find(r->name);
+	char err[256] = "";
+
+	if (!d) {
+		cmd_fail(r, 404, "unknown command '%s'", r->name);
+		return;
+	}
+	if (!json_is_object(r->args)) {
+		cmd_fail(r, 400, "arguments must be a JSON object");
+		return;
+	}
+	if (cmd_validate(d, r->args, err, sizeof(err))) {
+		cmd_fail(r, 400, "%s", err);
+		return;
+	}
+	if ((d->flags & CMD_NEEDS_ENGINE) && !ctl_arena()) {
+		cmd_fail(r, 503, "engine not attached");
+		return;
+	}
+	d->fn(r, r->args);
+}
+
+static struct cmd_req *take_queue(int shutdown)
+{
+	struct cmd_req *list;
+
+	pthread_mutex_lock(&S.qlock);
+	list = S.qhead;
+	S.qhead = S.qtail = NULL;
+	if (shutdown)
+		S.shutdown = 1;
+	pthread_mutex_unlock(&S.qlock);
+	return list;
+}
+
+static void run_queue(void)
+{
+	struct cmd_req *r = take_queue(0), *next;
+
+	for (; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		dispatch(r);
+	}
+}
+
+/* --- engine calls --- */
+
+/* Control thread only. */
+const struct sb_arena *ctl_arena(void)
+{
+	return S.arena.base && S.connected ? &S.arena : NULL;
+}
+
+/* Control thread only. */
+/* Control thread only. */
+const struct sb_arena *ctl_arena_mapped(void)
+{
+	return S.arena.base ? &S.arena : NULL;
+}
+
+int ctl_engine_send(const struct sb_msg *m)
+{
+	if (!ctl_arena())
+		return -ENOTCONN;
+	return sb_ring_push(sb_arena_ring(&S.arena, S.arena.hdr->off_cmd), m);
+}
+
+/* Control thread only. */
+int ctl_engine_call(struct cmd_req *req, struct sb_msg *m, ctl_cont_fn cont)
+{
+	int rc;
+
+	if (++S.next_id == 0)
+		S.next_id = 1;
+	m->id = S.next_id;
+	rc = ctl_engine_send(m);
+	if (rc)
+		return rc;
+	req->call_id = m->id;
+	req->cont = cont;
+	req->deadline = sb_now_ns() + CALL_TIMEOUT_NS;
+	req->next = S.pending;
+	S.pending = req;
+	return 0;
+}
+
+/* Unlink before calling cont: it may start another call on req. */
+static void call_done(struct cmd_req *r, const struct sb_msg *reply)
+{
+	ctl_cont_fn cont = r->cont;
+
+	r->next = NULL;
+	r->call_id = 0;
+	r->cont = NULL;
+	cont(r, reply);
+}
+
+static void complete_call(const struct sb_msg *m)
+{
+	struct cmd_req **pp;
+
+	for (pp = &S.pending; *pp; pp = &(*pp)->next) {
+		struct cmd_req *r = *pp;
+
+		if (r->call_id == m->id) {
+			*pp = r->next;
+			call_done(r, m);
+			return;
+		}
+	}
+}
+
+/* Fail the pending calls that match: all (expire_all) or the overdue. */
+static void expire_calls(uint64_t now, int expire_all)
+{
+	struct cmd_req **pp = &S.pending, *dead = NULL, *r;
+
+	while ((r = *pp)) {
+		if (expire_all || now >= r->deadline) {
+			*pp = r->next;
+			r->next = dead;
+			dead = r;
+		} else {
+			pp = &r->next;
+		}
+	}
+	while ((r = dead)) {
+		dead = r->next;
+		call_done(r, NULL);
+	}
+}
+
+/* --- events from the engine --- */
+
+static void broadcast(json_t *ev)
+{
+	char *s = json_dumps(ev, SB_JSON_FLAGS);
+
+	if (s)
+		ws_broadcast(s, strlen(s));
+	free(s);
+	json_decref(ev);
+}
+
+static void on_xrun(const struct sb_msg *m)
+{
+	broadcast(json_pack("{s:s, s:s, s:I, s:I}", "type", "event",
+			    "event", "xrun",
+			    "missed", (json_int_t)m->u.xrun.missed,
+			    "at_frame", (json_int_t)m->u.xrun.at_frame));
+}
+
+static void on_event(const struct sb_msg *m)
+{
+	switch (m->type) {
+	case SB_EVT_PONG:
+	case SB_EVT_ACK:
+		complete_call(m);
+		break;
+	case SB_EVT_XRUN:
+		on_xrun(m);
+		break;
+	case SB_EVT_STARTED:
+		fprintf(stderr, "stagebox-server: engine started (pid %d, "
+			"generation %llu)\n", (int)m->u.started.pid,
+			(unsigned long long)m->u.started.generation);
+		break;
+	default:
+		FOR_MODULES(mod)
+			if ((*mod)->on_event)
+				(*mod)->on_event(m);
+		break;
+	}
+}
+
+static void drain_events(void)
+{
+	struct sb_ring *evt = sb_arena_ring(&S.arena, S.arena.hdr->off_evt);
+	struct sb_msg m[16];
+	uint32_t n, total = 0;
+
+	while (total < EVT_BATCH && (n = sb_ring_read(evt, m, 16))) {
+		for (uint32_t i = 0; i < n; i++)
+			on_event(&m[i]);
+		total += n;
+	}
+}
+
+/* --- attachment and liveness --- */
+
+static uint64_t stale_limit_ns(void)
+{
+	struct sb_status st;
+	uint64_t lim = STALE_MIN_NS;
+
+	sb_status_read(&S.arena, &st);
+	if (st.sample_rate) {
+		uint64_t three = 3ull * st.period * 1000000000ull /
+				 st.sample_rate;
+		if (three > lim)
+			lim = three;
+	}
+	return lim;
+}
+
+static int engine_alive(uint64_t now)
+{
+	struct sb_arena_hdr *h = S.arena.hdr;
+	uint64_t hb = atomic_load(&h->engine_heartbeat_ns);
+
+	if (!atomic_load(&h->engine_pid) || !hb)
+		return 0;
+	if (S.connected && atomic_load(&h->engine_generation) != S.generation)
+		return 0;	/* restarted between two ticks: reconnect */
+	return hb >= now || now - hb < stale_limit_ns();
+}
+
+static void announce(const char *event)
+{
+	json_t *ev = json_pack("{s:s, s:s}", "type", "event", "event", event);
+
+	if (S.connected) {
+		json_object_set_new(ev, "engine_pid", json_integer(
+			atomic_load(&S.arena.hdr->engine_pid)));
+		json_object_set_new(ev, "generation", json_integer(
+			(json_int_t)S.generation));
+	}
+	broadcast(ev);
+}
+
+static void set_connected(int on, uint64_t now)
+{
+	S.connected = on;
+	if (on) {
+		S.generation = atomic_load(&S.arena.hdr->engine_generation);
+	} else {
+		expire_calls(now, 1);
+	}
+	fprintf(stderr, "stagebox-server: engine %s\n",
+		on ? "connected" : "disconnected");
+	modules_engine(on);
+	announce(on ? "engine.connected" : "engine.disconnected");
+	S.next_push_ns = 0;
+	push_status(now);
+}
+
+static void beat(uint64_t now)
+{
+	atomic_store(&S.arena.hdr->server_heartbeat_ns, now);
+}
+
+/* Another live server on this arena would break the rings' SPSC rule. */
+static int claim_arena(void)
+{
+	int32_t other = atomic_load(&S.arena.hdr->server_pid);
+
+	if (other != getpid() && pid_alive(other)) {
+		if (S.last_attach_err != -EBUSY)
+			fprintf(stderr, "stagebox-server: %s is used by another "
+				"server (pid %d)\n", S.arena.shm_name, other);
+		S.last_attach_err = -EBUSY;
+		sb_arena_detach(&S.arena);
+		return -EBUSY;
+	}
+	atomic_store(&S.arena.hdr->server_pid, (int32_t)getpid());
+	return 0;
+}
+
+static void try_attach(uint64_t now)
+{
+	char err[256];
+	int rc = sb_arena_attach(&S.arena, S.cfg->instance, err, sizeof(err));
+
+	if (rc) {
+		if (rc != -ENOENT && rc != S.last_attach_err)
+			fprintf(stderr, "stagebox-server: %s\n", err);
+		S.last_attach_err = rc;
+		return;
+	}
+	if (claim_arena())
+		return;
+	S.last_attach_err = 0;
+	beat(now);
+	/* Events left from before we attached answer nobody. */
+	sb_ring_skip_all(sb_arena_ring(&S.arena, S.arena.hdr->off_evt));
+	fprintf(stderr, "stagebox-server: attached %s\n", S.arena.shm_name);
+}
+
+static void detach(void)
+{
+	int32_t me = getpid();
+
+	atomic_compare_exchange_strong(&S.arena.hdr->server_pid, &me, 0);
+	S.remapped = 1;
+	if (!S.connected)
+		modules_engine(0);	/* let go of the old mapping now */
+	sb_arena_detach(&S.arena);
+}
+
+/* Engine silent: has it recreated the arena, or removed it? */
+static void check_replaced(void)
+{
+	int rc = sb_arena_replaced(&S.arena, S.cfg->instance);
+
+	if (rc == 0)
+		return;
+	fprintf(stderr, "stagebox-server: arena %s, remapping\n",
+		rc == 1 ? "recreated" : "gone");
+	detach();
+}
+
+static void watch_engine(uint64_t now)
+{
+	if (S.arena.base && engine_alive(now) != S.connected)
+		set_connected(!S.connected, now);
+	if (S.connected || now < S.next_attach_ns)
+		return;
+	S.next_attach_ns = now + ATTACH_EVERY_NS;
+	if (S.arena.base)
+		check_replaced();
+	if (!S.arena.base)
+		try_attach(now);
+	if (S.arena.base && engine_alive(now))
+		set_connected(1, now);
+}
+
+/* --- status --- */
+
+static const char *const engine_keys[] = {
+	"engine_pid", "generation", "sample_rate", "period", "frames",
+	"xruns", "missed_frames", "dsp_load", "dsp_load_peak", "inputs",
+	"peaks", "out_peaks", "evt_dropped", NULL
+};
+
+static json_t *real_or_zero(float v)
+{
+	return json_real(isfinite(v) ? (double)v : 0.0);
+}
+
+static void set_engine_fields(json_t *o)
+{
+	struct sb_status st;
+	json_t *peaks = json_array();
+	uint32_t n;
+
+	sb_status_read(&S.arena, &st);
+	n = st.n_inputs > SB_MAX_INPUTS ? SB_MAX_INPUTS : st.n_inputs;
+	for (uint32_t i = 0; i < n; i++)
+		json_array_append_new(peaks, real_or_zero(st.peak[i]));
+	json_object_set_new(o, "engine_pid",
+		json_integer(atomic_load(&S.arena.hdr->engine_pid)));
+	json_object_set_new(o, "generation", json_integer(st.generation));
+	json_object_set_new(o, "sample_rate", json_integer(st.sample_rate));
+	json_object_set_new(o, "period", json_integer(st.period));
+	json_object_set_new(o, "frames", json_integer(st.frames));
+	json_object_set_new(o, "xruns", json_integer(st.xruns));
+	json_object_set_new(o, "missed_frames",
+			    json_integer(st.missed_frames));
+	json_object_set_new(o, "dsp_load", real_or_zero(st.dsp_load));
+	json_object_set_new(o, "dsp_load_peak", real_or_zero(st.dsp_load_peak));
+	json_object_set_new(o, "inputs", json_integer(n));
+	json_object_set_new(o, "peaks", peaks);
+	json_object_set_new(o, "out_peaks", json_pack("[o,o]",
+		real_or_zero(st.out_peak[0]), real_or_zero(st.out_peak[1])));
+	json_object_set_new(o, "evt_dropped", json_integer(st.evt_dropped));
+}
+
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Control thread only. */
+json_t *ctl_status_json(void)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "connected", json_boolean(ctl_arena()));
+	if (ctl_arena()) {
+		set_engine_fields(o);
+	} else {
+		for (const char *const *k = engine_keys; *k; k++)
+			json_object_set_new(o, *k, json_null());
+	}
+	json_object_set_new(o, "version", json_string(S.version));
+	json_object_set_new(o, "uptime",
+			    json_real((sb_now_ns() - S.start_ns) / 1e9));
+	json_object_set_new(o, "ws_port", json_integer(S.cfg->server.ws_port));
+	json_object_set_new(o, "ws_clients", json_integer(ws_client_count()));
+	json_object_set_new(o, "t_us", json_integer((json_int_t)realtime_us()));
+	return o;
+}
+
+static void push_status(uint64_t now)
+{
+	json_t *o, *st;
+	char *s;
+
+	if (now < S.next_push_ns)
+		return;
+	S.next_push_ns = now + PUSH_EVERY_NS;
+	st = ctl_status_json();
+	o = json_pack("{s:s}", "type", "status");
+	json_object_update(o, st);
+	json_decref(st);
+	s = json_dumps(o, SB_JSON_FLAGS);
+	if (s)
+		ws_push_status(s, strlen(s));
+	free(s);
+	json_decref(o);
+}
+
+/* --- the loop --- */
+
+static void tick(void)
+{
+	uint64_t now = sb_now_ns();
+
+	run_queue();
+	if (S.arena.base) {
+		beat(now);
+		drain_events();
+	}
+	expire_calls(now, 0);
+	watch_engine(now);
+	run_done();
+	FOR_MODULES(m)
+		if ((*m)->tick)
+			(*m)->tick(now);
+	push_status(now);
+}
+
+/* Main thread, once. */
+int ctl_init(const struct ctl_opts *o, char *err, size_t errlen)
+{
+	S.cfg = o->cfg;
+	S.version = o->version;
+	S.start_ns = sb_now_ns();
+	S.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (S.efd < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return rc;
+	}
+	if (pthread_create(&W.thread, NULL, worker_main, NULL)) {
+		snprintf(err, errlen, "cannot start the worker thread");
+		return -EAGAIN;
+	}
+	W.running = 1;
+	return modules_init(err, errlen);
+}
+
+/* Answer everything still waiting so no transport waits forever. */
+static void shut_down_requests(void)
+{
+	struct cmd_req *r = take_queue(1), *next;
+
+	for (; r; r = next) {
+		next = r->next;
+		cmd_fail(r, 503, "server shutting down");
+	}
+	expire_calls(0, 1);
+}
+
+/* Main thread. */
+void ctl_run(void)
+{
+	struct pollfd p = { .fd = S.efd, .events = POLLIN };
+	uint64_t drain;
+
+	while (!atomic_load(&S.stop)) {
+		if (poll(&p, 1, 1) > 0 && (p.revents & POLLIN))
+			while (read(S.efd, &drain, sizeof(drain)) > 0)
+				;
+		tick();
+	}
+	shut_down_requests();
+}
+
+/* Any thread, async-signal-safe. */
+void ctl_stop(void)
+{
+	atomic_store(&S.stop, 1);
+	if (S.efd >= 0)
+		wake();
+}
+
+/* Leave the arena; remove it when nobody needs what it holds. */
+static void release_arena(void)
+{
+	struct sb_arena_hdr *h = S.arena.hdr;
+	struct sb_ring *filled = sb_arena_ring(&S.arena, h->off_chunk_filled);
+	int unused = !pid_alive(atomic_load(&h->engine_pid)) &&
+		     !sb_ring_read_space(filled);
+
+	detach();
+	if (unused)
+		sb_arena_unlink(S.cfg->instance);
+}
+
+/* Main thread, after the transports stopped. */
+void ctl_fini(void)
+{
+	int fd = S.efd;
+
+	worker_stop();
+	for (int i = S.modules_ready - 1; i >= 0; i--)
+		if (srv_modules[i]->fini)
+			srv_modules[i]->fini();
+	S.modules_ready = 0;
+	if (S.arena.base)
+		release_arena();
+	S.efd = -1;
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,516 @@
+/*
+ * looper_state.c - the looper module: snapshot -> JSON, WebSocket pushes,
+ * the session mirror, unsaved flags, autosave and restore.
+ *
+ * Everything here belongs to the control thread.  The engine's snapshot
+ * is read at most every READ_EVERY_NS; the mirror of which stream each
+ * track plays comes from SB_EVT_LOOPER_TRACK so it is exact even between
+ * reads.
+ */
+#include "server/looper/looper_state.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/audio/chunks.h"
+#include "server/front/transport.h"
+
+#define MS 1000000ull
+#define READ_EVERY_NS (20 * MS)
+#define PUSH_EVERY_NS (1000 * MS / 15)
+#define AUTOSAVE_DELAY_NS (500 * MS)
+#define AUTOSAVE_RETRY_NS (1000 * MS)
+#define RESTORE_WAIT_NS (3000 * MS)	/* chunks_ready() at the latest */
+#define N_TRACKS SESSION_TRACKS
+
+static struct {
+	int n_columns, n_tracks;	/* from the config; never change */
+	int sel_column, sel_track;
+	struct sb_looper_status snap;	/* last snapshot read */
+	int connected;
+	uint64_t next_read_ns, next_push_ns;
+	char *last_push;		/* JSON text of the last push */
+	/* mirror from events */
+	struct sess_track mirror[N_TRACKS];
+	int32_t column_beats[SB_MAX_COLUMNS];
+	struct sess_track saved[N_TRACKS];	/* as last saved/loaded */
+	/* autosave */
+	int ready;		/* restore decided: autosave may write .last */
+	int restore_pending;	/* waiting for chunks_ready() */
+	uint64_t restore_by_ns;	/* ... but not longer than this */
+	int restoring;
+	struct sess_state as_seen;	/* last state looked at */
+	struct sess_state as_written;	/* what .last holds (we think) */
+	uint64_t as_due_ns;
+	int as_running;
+} L;
+
+static const char *const state_names[] = {
+	"empty", "recording", "playing", "overdubbing", "muted",
+};
+static const char *const quantize_names[] = { "off", "beat", "bar" };
+static const char *const action_names[] = {
+	"none", "record", "overdub", "play", "mute", "solo", "clear", "undo",
+	"redo",
+};
+
+static json_t *name_or_null(int v, const char *const *names, int n)
+{
+	return v >= 0 && v < n ? json_string(names[v]) : json_null();
+}
+
+#define NAME_OF(v, names) \
+	name_or_null((v), (names), (int)(sizeof(names) / sizeof(names[0])))
+
+/* Any thread after init. */
+int looper_columns(void)
+{
+	return L.n_columns;
+}
+
+int looper_tracks(void)
+{
+	return L.n_tracks;
+}
+
+/* --- unsaved flags --- */
+
+static int same_track(const struct sess_track *a, const struct sess_track *b)
+{
+	return a->stream == b->stream && a->state == b->state &&
+	       a->solo == b->solo && a->volume == b->volume;
+}
+
+static int unsaved(int i)
+{
+	const struct sess_track *m = &L.mirror[i];
+
+	if (!m->stream && !L.saved[i].stream)
+		return 0;	/* empty and saved empty (or never saved) */
+	return !same_track(m, &L.saved[i]);
+}
+
+/*
+ * Control thread.  After a save everything in s is on disk; after a load
+ * of the autosave, tracks that were unsaved when it was written stay
+ * unsaved (keep_unsaved), so a power cycle does not hide unsaved work.
+ */
+void looper_mark_saved(const struct sess_state *s, int keep_unsaved)
+{
+	for (int i = 0; i < N_TRACKS; i++) {
+		L.saved[i] = s->track[i];
+		L.saved[i].unsaved = 0;
+		if (keep_unsaved && s->track[i].unsaved)
+			L.saved[i].stream = UINT64_MAX;	/* never matches */
+	}
+}
+
+/* --- JSON --- */
+
+static json_t *track_json(const struct sb_track_status *ts, int t, int i)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "index", json_integer(t));
+	json_object_set_new(o, "state", NAME_OF(ts->state, state_names));
+	json_object_set_new(o, "next_state",
+			    NAME_OF(ts->next_state, state_names));
+	json_object_set_new(o, "pending_action",
+			    ts->pending_action > 0 ?
+			    NAME_OF(ts->pending_action, action_names) :
+			    json_null());
+	json_object_set_new(o, "solo", json_boolean(ts->solo));
+	json_object_set_new(o, "volume", json_real(isfinite(ts->volume) ?
+						   ts->volume : 0.0));
+	json_object_set_new(o, "frames", json_integer((json_int_t)ts->frames));
+	json_object_set_new(o, "position",
+			    json_integer((json_int_t)ts->position));
+	json_object_set_new(o, "layers", json_integer(ts->layers));
+	json_object_set_new(o, "layer", json_integer(ts->layer));
+	json_object_set_new(o, "unsaved", json_boolean(unsaved(i)));
+	return o;
+}
+
+static json_t *columns_json(const struct sb_looper_status *s)
+{
+	json_t *cols = json_array();
+
+	for (int c = 0; c < L.n_columns; c++) {
+		json_t *tracks = json_array();
+
+		for (int t = 0; t < L.n_tracks; t++) {
+			int i = c * SB_MAX_TRACKS + t;
+
+			json_array_append_new(tracks,
+					      track_json(&s->track[i], t, i));
+		}
+		json_array_append_new(cols, json_pack("{s:i, s:i, s:o}",
+			"index", c, "beats", (int)s->column_beats[c],
+			"tracks", tracks));
+	}
+	return cols;
+}
+
+static json_t *transport_json(const struct sb_looper_status *s)
+{
+	return json_pack("{s:b, s:f, s:i, s:I, s:I, s:I}",
+			 "running", s->running && L.connected,
+			 "bpm", isfinite(s->bpm) ? s->bpm : 0.0,
+			 "beats_per_bar", (int)s->beats_per_bar,
+			 "beat", (json_int_t)s->beat,
+			 "bar", (json_int_t)s->bar,
+			 "pos", (json_int_t)s->pos);
+}
+
+/* Control thread.  Built from the last snapshot (kept while disconnected). */
+json_t *looper_state_json(void)
+{
+	const struct sb_looper_status *s = &L.snap;
+	json_t *o = json_object();
+
+	if (ctl_arena())
+		sb_looper_read(ctl_arena(), &L.snap);	/* a reply is current */
+
+	json_object_set_new(o, "connected", json_boolean(L.connected));
+	json_object_set_new(o, "transport", transport_json(s));
+	json_object_set_new(o, "quantize", NAME_OF(s->quantize,
+						   quantize_names));
+	json_object_set_new(o, "monitor", json_boolean(s->monitor));
+	json_object_set_new(o, "click", json_pack("{s:b, s:f}",
+		"enabled", s->click_enabled,
+		"volume", isfinite(s->click_volume) ? s->click_volume : 0.0));
+	json_object_set_new(o, "selected", json_pack("{s:i, s:i}",
+		"column", L.sel_column, "track", L.sel_track));
+	json_object_set_new(o, "free_chunks", json_integer(s->free_chunks));
+	json_object_set_new(o, "columns", columns_json(s));
+	return o;
+}
+
+/* --- selection --- */
+
+void looper_selected(int *column, int *track)
+{
+	*column = L.sel_column;
+	*track = L.sel_track;
+}
+
+void looper_select(int column, int track)
+{
+	L.sel_column = column;
+	L.sel_track = track;
+	L.next_push_ns = 0;	/* the UI shows the selection at once */
+}
+
+/* --- session mirror --- */
+
+/* Recording/overdubbing tracks are not settled: their take is growing. */
+static int session_track_state(int32_t state)
+{
+	switch (state) {
+	case SB_TRACK_PLAYING:
+	case SB_TRACK_MUTED:
+		return state;
+	case SB_TRACK_RECORDING:
+	case SB_TRACK_OVERDUBBING:
+		return SB_TRACK_PLAYING;
+	default:
+		return SB_TRACK_EMPTY;
+	}
+}
+
+static void on_track(const struct sb_looper_args *a)
+{
+	struct sess_track *m;
+
+	if (a->column < 0 || a->column >= L.n_columns || a->track < 0 ||
+	    a->track >= L.n_tracks)
+		return;
+	m = &L.mirror[a->column * SB_MAX_TRACKS + a->track];
+	m->state = a->value;	/* raw engine state; mapped when saved */
+	m->stream = a->value == SB_TRACK_EMPTY ? 0 : a->stream;
+	m->frames = m->stream ? a->frames : 0;
+	m->solo = a->solo;
+	m->volume = a->gain;
+}
+
+/* A live engine we did not start with: take its tracks as they are. */
+static void adopt_snapshot(void)
+{
+	for (int i = 0; i < N_TRACKS; i++) {
+		const struct sb_track_status *ts = &L.snap.track[i];
+		struct sess_track *m = &L.mirror[i];
+
+		m->state = ts->state;
+		m->stream = ts->state == SB_TRACK_EMPTY ? 0 : ts->stream;
+		m->frames = m->stream ? ts->frames : 0;
+		m->solo = ts->solo;
+		m->volume = ts->volume;
+	}
+	memcpy(L.column_beats, L.snap.column_beats, sizeof(L.column_beats));
+}
+
+static int any_track(const struct sb_looper_status *s)
+{
+	for (int i = 0; i < N_TRACKS; i++)
+		if (s->track[i].state != SB_TRACK_EMPTY)
+			return 1;
+	return 0;
+}
+
+static int any_recording(void)
+{
+	for (int i = 0; i < N_TRACKS; i++) {
+		int st = L.mirror[i].state;
+
+		if (st == SB_TRACK_RECORDING || st == SB_TRACK_OVERDUBBING)
+			return 1;
+	}
+	return 0;
+}
+
+/* Control thread. */
+void looper_session_state(struct sess_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->bpm = L.snap.bpm;
+	s->beats_per_bar = L.snap.beats_per_bar;
+	s->quantize = L.snap.quantize;
+	s->monitor = L.snap.monitor;
+	s->click_enabled = L.snap.click_enabled;
+	s->click_volume = L.snap.click_volume;
+	s->n_columns = (uint32_t)L.n_columns;
+	s->n_tracks = (uint32_t)L.n_tracks;
+	if (ctl_arena_mapped()) {
+		struct sb_status st;
+
+		sb_status_read(ctl_arena_mapped(), &st);
+		s->rate = st.sample_rate;
+	}
+	memcpy(s->column_beats, L.column_beats, sizeof(s->column_beats));
+	for (int i = 0; i < N_TRACKS; i++) {
+		s->track[i] = L.mirror[i];
+		s->track[i].state = session_track_state(L.mirror[i].state);
+		s->track[i].unsaved = unsaved(i);
+	}
+}
+
+/* --- restore and autosave --- */
+
+static void restore_logged(void *ctx, int status, json_t *body)
+{
+	(void)ctx;
+	if (status != 200) {
+		char *s = json_dumps(body, SB_JSON_FLAGS);
+
+		fprintf(stderr, "stagebox-server: restoring the last session "
+			"failed (%d): %s\n", status, s ? s : "?");
+		free(s);
+	}
+	json_decref(body);
+}
+
+/* An engine that starts empty gets the autosaved stage back. */
+static void maybe_restore(void)
+{
+	if (!ctl_arena())
+		return;
+	sb_looper_read(ctl_arena(), &L.snap);
+	if (any_track(&L.snap)) {
+		adopt_snapshot();
+		L.ready = 1;
+		return;
+	}
+	memset(L.mirror, 0, sizeof(L.mirror));
+	L.restore_pending = 1;	/* looper commands wait from now on */
+	L.restore_by_ns = sb_now_ns() + RESTORE_WAIT_NS;
+}
+
+/* Free chunks are all back only once the chunks module reconciled. */
+static void restore_tick(uint64_t now)
+{
+	json_t *args;
+
+	if (!L.restore_pending || (!chunks_ready() && now < L.restore_by_ns))
+		return;
+	L.restore_pending = 0;
+	L.restoring = 1;
+	args = json_pack("{s:s}", "name", SESSION_LAST);
+	if (cmd_submit("looper.load_session", args, restore_logged, NULL)) {
+		L.restoring = 0;
+		L.ready = 1;
+		session_run_waiters();
+	}
+}
+
+int looper_restore_pending(void)
+{
+	return L.restore_pending;
+}
+
+void looper_restore_done(void)
+{
+	L.restoring = 0;
+	L.ready = 1;
+	/* what was restored is what .last holds: no rewrite needed */
+	looper_session_state(&L.as_written);
+	L.as_seen = L.as_written;
+}
+
+void looper_autosave_done(int rc)
+{
+	L.as_running = 0;
+	if (rc) {
+		memset(&L.as_written, 0, sizeof(L.as_written));
+		L.as_due_ns = sb_now_ns() + AUTOSAVE_RETRY_NS;
+	}
+}
+
+static void autosave_tick(uint64_t now)
+{
+	struct sess_state cur;
+
+	if (!L.ready || L.restoring || !L.connected)
+		return;
+	looper_session_state(&cur);
+	if (memcmp(&cur, &L.as_seen, sizeof(cur))) {
+		L.as_seen = cur;
+		L.as_due_ns = now + AUTOSAVE_DELAY_NS;
+		return;
+	}
+	if (now < L.as_due_ns || L.as_running || any_recording() ||
+	    !memcmp(&cur, &L.as_written, sizeof(cur)))
+		return;
+	if (session_autosave(&cur) == 0) {
+		L.as_written = cur;
+		L.as_running = 1;
+	} else {
+		L.as_due_ns = now + AUTOSAVE_DELAY_NS;
+	}
+}
+
+/* --- pushes --- */
+
+static void broadcast(json_t *o)
+{
+	char *s = json_dumps(o, SB_JSON_FLAGS);
+
+	if (s)
+		ws_broadcast(s, strlen(s));
+	free(s);
+	json_decref(o);
+}
+
+static void push_tick(uint64_t now)
+{
+	json_t *o;
+	char *s;
+
+	if (now < L.next_push_ns)
+		return;
+	L.next_push_ns = now + PUSH_EVERY_NS;
+	o = json_pack("{s:s}", "type", "looper");
+	json_object_update_new(o, looper_state_json());
+	s = json_dumps(o, SB_JSON_FLAGS);
+	json_decref(o);
+	if (!s || (L.last_push && strcmp(s, L.last_push) == 0)) {
+		free(s);
+		return;
+	}
+	ws_broadcast(s, strlen(s));
+	free(L.last_push);
+	L.last_push = s;
+}
+
+static void on_nomem(const struct sb_looper_args *a)
+{
+	broadcast(json_pack("{s:s, s:s, s:i, s:i}", "type", "event",
+			    "event", "looper.nomem",
+			    "column", (int)a->column, "track", (int)a->track));
+}
+
+/* --- module hooks --- */
+
+static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
+{
+	L.n_columns = (int)cfg->geom.n_columns;
+	L.n_tracks = (int)cfg->geom.n_tracks;
+	if (L.n_columns < 1 || L.n_columns > SB_MAX_COLUMNS ||
+	    L.n_tracks < 1 || L.n_tracks > SB_MAX_TRACKS) {
+		snprintf(err, errlen, "looper grid %dx%d out of range",
+			 L.n_columns, L.n_tracks);
+		return -EINVAL;
+	}
+	cmd_looper_set_grid(L.n_columns, L.n_tracks);
+	L.snap.bpm = 120.0;
+	L.snap.beats_per_bar = 4;
+	L.snap.quantize = SB_Q_BAR;
+	L.snap.monitor = 1;
+	L.snap.beat = -1;
+	for (int i = 0; i < N_TRACKS; i++)
+		L.saved[i].volume = 1.0f;
+	return session_init(cfg->server.data_dir, err, errlen);
+}
+
+static void looper_tick(uint64_t now)
+{
+	const struct sb_arena *a = ctl_arena();
+
+	if (a)
+		restore_tick(now);
+	if (a && now >= L.next_read_ns) {
+		L.next_read_ns = now + READ_EVERY_NS;
+		sb_looper_read(a, &L.snap);
+		autosave_tick(now);
+	}
+	push_tick(now);
+}
+
+static void looper_event(const struct sb_msg *m)
+{
+	switch (m->type) {
+	case SB_EVT_LOOPER_TRACK:
+		on_track(&m->u.looper);
+		break;
+	case SB_EVT_LOOPER_COLUMN:
+		if (m->u.looper.column >= 0 &&
+		    m->u.looper.column < L.n_columns)
+			L.column_beats[m->u.looper.column] = m->u.looper.value;
+		break;
+	case SB_EVT_LOOPER_NOMEM:
+		on_nomem(&m->u.looper);
+		break;
+	default:
+		break;
+	}
+}
+
+static void looper_engine(int connected, int restarted, int remapped)
+{
+	(void)remapped;	/* the snapshot is copied, never pointed into */
+	L.connected = connected;
+	L.next_push_ns = 0;
+	if (connected && restarted)
+		maybe_restore();
+	if (!connected && L.restore_pending) {
+		L.restore_pending = 0;	/* the next engine start decides */
+		session_run_waiters();
+	}
+}
+
+static void looper_fini(void)
+{
+	free(L.last_push);
+	L.last_push = NULL;
+}
+
+const struct srv_module looper_module = {
+	.name = "looper",
+	.init = looper_init,
+	.tick = looper_tick,
+	.on_event = looper_event,
+	.on_engine = looper_engine,
+	.fini = looper_fini,
+};

@@ -1,0 +1,526 @@
+/*
+ * session.c - save, load and list looper sessions (see session.h).
+ *
+ * Each command builds a job on the control thread, runs its file work on
+ * the worker thread (ctl_defer) and finishes on the control thread.  A
+ * load is three hops: decode every track (worker), reserve chunks
+ * (control), fill them and write the take files (worker), then RESET,
+ * column lengths, one LOAD per track and the settings go to the engine
+ * one call after the other.
+ */
+#include "server/looper/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/core/ctl.h"
+#include "server/looper/looper_state.h"
+#include "server/looper/session_file.h"
+#include "server/audio/takes.h"
+#include "server/looper/track_io.h"
+#include "server/audio/wavio.h"
+
+#define MS 1000000ull
+
+/* A parked looper command waiting for a load. */
+struct waiter {
+	struct waiter *next;
+	struct cmd_req *req;
+	json_t *args;
+	cmd_handler_fn fn;
+};
+
+static struct {
+	char data[SB_PATH_MAX];
+	char sessions[SB_PATH_MAX + 16];
+	char tmp[SB_PATH_MAX + 16];
+	int loading;		/* control thread */
+	int saving;		/* control thread: a save/autosave job runs */
+	struct waiter *waiters, *waiters_tail;
+} G;
+
+/* --- set-up and names --- */
+
+static int make_dir(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	return -errno;
+}
+
+/* Main thread. */
+int session_init(const char *data_dir, char *err, size_t errlen)
+{
+	int rc;
+
+	snprintf(G.data, sizeof(G.data), "%s", data_dir);
+	snprintf(G.sessions, sizeof(G.sessions), "%s/sessions", data_dir);
+	snprintf(G.tmp, sizeof(G.tmp), "%s/tmp", data_dir);
+	rc = make_dir(G.data, err, errlen);
+	if (!rc)
+		rc = make_dir(G.sessions, err, errlen);
+	if (!rc)
+		rc = make_dir(G.tmp, err, errlen);
+	return rc;
+}
+
+const char *session_data_dir(void)
+{
+	return G.data;
+}
+
+const char *session_tmp_dir(void)
+{
+	return G.tmp;
+}
+
+static int name_char_ok(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= '0' && ch <= '9') || ch == ' ' || ch == '_' ||
+	       ch == '.' || ch == '-';
+}
+
+/* Any thread. */
+int session_name_check(const char *name, int allow_last, char *err,
+		       size_t errlen)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (allow_last && name && strcmp(name, SESSION_LAST) == 0)
+		return 0;
+	if (n < 1 || n > SESSION_NAME_MAX) {
+		snprintf(err, errlen, "a session name has 1..%d characters",
+			 SESSION_NAME_MAX);
+		return -EINVAL;
+	}
+	if (name[0] == '.') {
+		snprintf(err, errlen, "a session name may not start with a "
+			 "dot");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (name_char_ok(name[i]))
+			continue;
+		/* never echo a byte that may not be valid UTF-8 */
+		if (ch > 0x20 && ch < 0x7f)
+			snprintf(err, errlen, "'%c' is not allowed (use "
+				 "letters, digits, space, _ . -)", ch);
+		else
+			snprintf(err, errlen, "byte 0x%02x is not allowed "
+				 "(use letters, digits, space, _ . -)", ch);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- waiting for a load --- */
+
+int session_loading(void)
+{
+	return G.loading;
+}
+
+int session_wait(struct cmd_req *req, json_t *args, cmd_handler_fn fn)
+{
+	struct waiter *w;
+
+	if (!G.loading && !looper_restore_pending())
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		cmd_fail(req, 500, "out of memory");
+		return 1;
+	}
+	*w = (struct waiter){ .req = req, .args = args, .fn = fn };
+	if (G.waiters_tail)
+		G.waiters_tail->next = w;
+	else
+		G.waiters = w;
+	G.waiters_tail = w;
+	return 1;
+}
+
+/* The load is over: run what waited, in arrival order. */
+void session_run_waiters(void)
+{
+	struct waiter *w = G.waiters, *next;
+
+	G.waiters = G.waiters_tail = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->fn(w->req, w->args);
+		free(w);
+	}
+}
+
+/* --- save --- */
+
+struct save_job {
+	struct cmd_req *req;	/* NULL: autosave */
+	char name[SESSION_NAME_MAX + 1];
+	struct sess_state s;
+	int rc;
+	char err[256];
+};
+
+static void save_work(void *arg)
+{
+	struct save_job *j = arg;
+
+	j->rc = sfile_save(G.sessions, j->name, &j->s, j->err,
+			   sizeof(j->err));
+}
+
+static void save_done(void *arg)
+{
+	struct save_job *j = arg;
+
+	G.saving = 0;
+	if (!j->req) {
+		if (j->rc)
+			fprintf(stderr, "stagebox-server: autosave: %s\n",
+				j->err);
+		looper_autosave_done(j->rc);
+	} else if (j->rc) {
+		cmd_fail(j->req, j->rc == -ENOSPC ? 507 : 500, "saving '%s': "
+			 "%s", j->name, j->err);
+	} else {
+		looper_mark_saved(&j->s, 0);
+		cmd_reply(j->req, json_pack("{s:s}", "name", j->name));
+	}
+	free(j);
+}
+
+static int start_save(struct cmd_req *req, const char *name,
+		      const struct sess_state *s)
+{
+	struct save_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		return -ENOMEM;
+	j->req = req;
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->s = *s;
+	rc = ctl_defer(save_work, save_done, j);
+	if (rc)
+		free(j);
+	else
+		G.saving = 1;
+	return rc;
+}
+
+void session_save(struct cmd_req *req, const char *name,
+		  const struct sess_state *s)
+{
+	if (start_save(req, name, s))
+		cmd_fail(req, 503, "server shutting down");
+}
+
+int session_autosave(const struct sess_state *s)
+{
+	if (G.saving || G.loading)
+		return -EBUSY;
+	return start_save(NULL, SESSION_LAST, s);
+}
+
+/* --- list --- */
+
+struct list_job {
+	struct cmd_req *req;
+	json_t *list;
+};
+
+static void list_work(void *arg)
+{
+	struct list_job *j = arg;
+
+	j->list = sfile_list(G.sessions);
+}
+
+static void list_done(void *arg)
+{
+	struct list_job *j = arg;
+
+	cmd_reply(j->req, json_pack("{s:o}", "sessions", j->list));
+	free(j);
+}
+
+void session_list(struct cmd_req *req)
+{
+	struct list_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		cmd_fail(req, 500, "out of memory");
+		return;
+	}
+	j->req = req;
+	if (ctl_defer(list_work, list_done, j)) {
+		free(j);
+		cmd_fail(req, 503, "server shutting down");
+	}
+}
+
+/* --- load --- */
+
+struct load_job {
+	struct cmd_req *req;
+	char name[SESSION_NAME_MAX + 1];
+	uint32_t rate;
+	struct sess_state s;
+	struct tio_layer layer[SESSION_TRACKS];
+	int n_layers;
+	int missing;		/* .last not there: nothing to restore */
+	int rc;
+	char err[320];
+	/* engine call sequence */
+	struct sb_msg msgs[SESSION_TRACKS * 3 + SB_MAX_COLUMNS + 8];
+	int msg_layer[SESSION_TRACKS * 3 + SB_MAX_COLUMNS + 8];
+	int n_msgs, next_msg;
+	int load_failures;
+	int first_error;	/* first refused message: -errno */
+	uint16_t first_error_type;
+};
+
+static struct load_job *cur_load;	/* control thread: at most one */
+
+static void load_finish(struct load_job *j, int status, const char *msg);
+
+static void decode_work(void *arg)
+{
+	struct load_job *j = arg;
+
+	j->rc = sfile_load(G.sessions, j->name, j->rate, &j->s, j->layer,
+			   &j->n_layers, j->err, sizeof(j->err));
+	if (j->rc == -ENOENT && strcmp(j->name, SESSION_LAST) == 0)
+		j->missing = 1;
+}
+
+static void fill_work(void *arg)
+{
+	struct load_job *j = arg;
+
+	for (int i = 0; i < j->n_layers && !j->rc; i++)
+		j->rc = tio_fill(&j->layer[i], j->rate, j->err,
+				 sizeof(j->err));
+}
+
+static void push_msg(struct load_job *j, const struct sb_msg *m, int layer)
+{
+	j->msg_layer[j->n_msgs] = layer;
+	j->msgs[j->n_msgs++] = *m;
+}
+
+static void looper_msg(struct load_job *j, uint16_t type, int c, int t,
+		       int32_t value)
+{
+	struct sb_msg m = { .type = type };
+
+	m.u.looper.column = c;
+	m.u.looper.track = t;
+	m.u.looper.value = value;
+	push_msg(j, &m, -1);
+}
+
+/* The whole conversation with the engine, in the order it must happen. */
+static void plan_msgs(struct load_job *j)
+{
+	struct sb_msg m = { .type = SB_CMD_LOOPER_RESET };
+	const struct sess_state *s = &j->s;
+
+	push_msg(j, &m, -1);
+	m = (struct sb_msg){ .type = SB_CMD_TRANSPORT_TEMPO };
+	m.u.d[0] = s->bpm;
+	push_msg(j, &m, -1);
+	m = (struct sb_msg){ .type = SB_CMD_TRANSPORT_METER };
+	m.u.i[0] = s->beats_per_bar;
+	push_msg(j, &m, -1);
+	for (uint32_t c = 0; c < s->n_columns; c++)
+		looper_msg(j, SB_CMD_LOOPER_COLUMN, (int)c, -1,
+			   s->column_beats[c]);
+	for (int i = 0; i < j->n_layers; i++) {
+		struct tio_layer *l = &j->layer[i];
+
+		m = (struct sb_msg){ .type = SB_CMD_LOOPER_LOAD };
+		push_msg(j, &m, i);	/* built when sent: chunks change hands */
+		m = (struct sb_msg){ .type = SB_CMD_LOOPER_VOLUME };
+		m.u.looper.column = l->column;
+		m.u.looper.track = l->track;
+		m.u.looper.gain = l->volume;
+		push_msg(j, &m, -1);
+		if (l->solo)
+			looper_msg(j, SB_CMD_LOOPER_ACTION, l->column,
+				   l->track, SB_LA_SOLO);
+	}
+	looper_msg(j, SB_CMD_LOOPER_QUANTIZE, -1, -1, s->quantize);
+	looper_msg(j, SB_CMD_LOOPER_MONITOR, -1, -1, s->monitor);
+	m = (struct sb_msg){ .type = SB_CMD_CLICK_SET };
+	m.u.i[0] = s->click_enabled;
+	m.u.d[1] = s->click_volume;
+	push_msg(j, &m, -1);
+}
+
+static void send_next(struct load_job *j);
+
+static void msg_done(struct cmd_req *req, const struct sb_msg *reply)
+{
+	struct load_job *j = cur_load;
+	int li = j->msg_layer[j->next_msg - 1];
+
+	(void)req;
+	if (!reply) {
+		if (li >= 0)
+			tio_loaded(&j->layer[li], -ETIMEDOUT);
+		load_finish(j, 504, "engine did not answer");
+		return;
+	}
+	if (li >= 0) {
+		tio_loaded(&j->layer[li], reply->u.ack.status);
+		if (reply->u.ack.status)
+			j->load_failures++;
+	} else if (reply->u.ack.status && !j->first_error) {
+		j->first_error = reply->u.ack.status;
+		j->first_error_type = j->msgs[j->next_msg - 1].type;
+	}
+	if (j->first_error && j->next_msg == 1) {
+		load_finish(j, 500, "the engine refused the reset");
+		return;
+	}
+	send_next(j);
+}
+
+static void send_next(struct load_job *j)
+{
+	struct sb_msg m;
+	int li, rc;
+
+	if (j->next_msg == j->n_msgs) {
+		load_finish(j, 200, NULL);
+		return;
+	}
+	li = j->msg_layer[j->next_msg];
+	m = j->msgs[j->next_msg++];
+	if (li >= 0 && tio_load_msg(&j->layer[li], &m)) {
+		j->load_failures++;
+		send_next(j);
+		return;
+	}
+	rc = ctl_engine_call(j->req, &m, msg_done);
+	if (rc) {
+		if (li >= 0)
+			tio_loaded(&j->layer[li], rc);
+		load_finish(j, 503, rc == -EAGAIN ? "engine command queue "
+			    "full" : "engine not attached");
+	}
+}
+
+static void fill_done(void *arg)
+{
+	struct load_job *j = arg;
+
+	if (j->rc) {
+		load_finish(j, j->rc == -ENOSPC ? 507 : 500, j->err);
+		return;
+	}
+	plan_msgs(j);
+	send_next(j);
+}
+
+static void decode_done(void *arg)
+{
+	struct load_job *j = arg;
+
+	if (j->missing) {
+		load_finish(j, 200, NULL);
+		return;
+	}
+	if (j->rc) {
+		load_finish(j, j->rc == -ENOENT ? 404 : 400, j->err);
+		return;
+	}
+	if (ctl_defer(fill_work, fill_done, j))
+		load_finish(j, 503, "server shutting down");
+}
+
+static json_t *load_result(const struct load_job *j)
+{
+	return json_pack("{s:s, s:i, s:b}", "name", j->name,
+			 "tracks", j->n_layers, "restored", !j->missing);
+}
+
+static void load_finish(struct load_job *j, int status, const char *msg)
+{
+	int last = strcmp(j->name, SESSION_LAST) == 0;
+
+	char why[160];
+
+	if (status == 200 && j->load_failures) {
+		status = 507;
+		msg = "the engine refused some tracks (out of chunk memory?)";
+	} else if (status == 200 && j->first_error) {
+		snprintf(why, sizeof(why), "the engine refused message 0x%x: "
+			 "%s", j->first_error_type, strerror(-j->first_error));
+		status = 500;
+		msg = why;
+	}
+	if (status == 200 && !j->missing)
+		looper_mark_saved(&j->s, strcmp(j->name, SESSION_LAST) == 0);
+	for (int i = 0; i < j->n_layers; i++)
+		tio_free(&j->layer[i]);
+	if (status == 200)
+		cmd_reply(j->req, load_result(j));
+	else
+		cmd_fail(j->req, status, "loading '%s': %s", j->name, msg);
+	cur_load = NULL;
+	G.loading = 0;
+	free(j);
+	if (last)
+		looper_restore_done();
+	session_run_waiters();
+}
+
+void session_load(struct cmd_req *req, const char *name)
+{
+	struct load_job *j;
+	const struct sb_arena *a = ctl_arena();
+	struct sb_status st;
+
+	if (G.loading || !a) {
+		cmd_fail(req, G.loading ? 409 : 503, G.loading ?
+			 "another session is loading" : "engine not attached");
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		cmd_fail(req, 500, "out of memory");
+		return;
+	}
+	sb_status_read(a, &st);
+	j->req = req;
+	j->rate = st.sample_rate ? st.sample_rate : 48000;
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->s.n_columns = (uint32_t)looper_columns();
+	j->s.n_tracks = (uint32_t)looper_tracks();
+	for (int i = 0; i < SESSION_TRACKS; i++) {
+		j->layer[i].stream = wavio_new_stream();
+		j->layer[i].head = SB_CHUNK_NONE;
+	}
+	if (ctl_defer(decode_work, decode_done, j)) {
+		free(j);
+		cmd_fail(req, 503, "server shutting down");
+		return;
+	}
+	cur_load = j;
+	G.loading = 1;
+}

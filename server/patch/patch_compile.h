@@ -1,0 +1,87 @@
+/*
+ * patch_compile.h - patch text -> a runnable plan (rt/plan.h) in a free
+ * plan slot, with its DSP heap blocks.
+ *
+ * Steps: parse (patch_parse.h); resolve types, ports, parameters and
+ * values against the module table (note names -> Hz for Hz parameters,
+ * enum words -> index, seq patterns -> rt/seq_data.h); order the nodes so
+ * every node runs after the nodes it reads (a cycle must pass through a
+ * delay, whose outputs are read one sub-block late); give every output
+ * port a signal buffer (buffer 0 is an always-zero buffer); reuse the
+ * state block of every node of the previous plan with the same id, type
+ * and shape parameters, allocate and init the rest; write the slot.
+ *
+ * The compiler owns nothing between calls: the caller (the server, or the
+ * offline renderer) owns the heap bookkeeping and decides when blocks go
+ * back: `freeable` once the previous plan is retired, or `fresh` if the
+ * new plan is never swapped in.  A failed compile changes nothing (its
+ * blocks are already returned) and writes only into the target slot.
+ */
+#ifndef SB_PATCH_COMPILE_H
+#define SB_PATCH_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rt/dsp/plan.h"
+#include "server/patch/patch_heap.h"
+#include "server/patch/patch_lex.h"
+
+struct pc_target {
+	uint8_t *slot;		/* a free slot: not the active or pending one */
+	uint64_t slot_bytes;
+	struct ph_heap *heap;	/* base must be mapped: init writes state */
+	const uint8_t *prev;	/* the plan that will run just before this
+				 * one (state reuse), or NULL */
+	uint32_t rate;
+	uint64_t serial;
+};
+
+struct pc_ids {
+	char (*id)[SB_NODE_ID_MAX];
+	uint32_t n;
+};
+
+struct pc_result {
+	uint32_t n_nodes;	/* including the built-in in/out */
+	uint32_t n_bufs;
+	uint64_t plan_bytes;
+	struct pc_ids kept;	/* same id, type, shape: state carried over */
+	struct pc_ids added;	/* fresh state (a changed type or shape is
+				 * both removed and added) */
+	struct pc_ids removed;
+	uint64_t *freeable;	/* heap offsets used only by prev: ph_free
+				 * them once prev is retired */
+	uint32_t n_freeable;
+	uint64_t *fresh;	/* heap offsets this compile allocated: ph_free
+				 * them if the plan is never swapped in */
+	uint32_t n_fresh;
+	struct patch_err err;	/* on -EINVAL (or -ENOMEM / heap full) */
+};
+
+/*
+ * Heap owner thread (whichever one thread owns the heap bookkeeping; the
+ * server compiles off the control thread).  0 or a negative errno with
+ * r->err set ("line L, column C: ..." for errors in the text).  Always
+ * pc_result_free(r).
+ */
+int pc_compile(const char *text, size_t len, const struct pc_target *t,
+	       struct pc_result *r);
+
+/* Heap owner thread: release the lists in *r (not heap blocks). */
+void pc_result_free(struct pc_result *r);
+
+/*
+ * Heap owner thread: mark every heap block a plan uses (its nodes' state, its
+ * signal buffers) as used - after a server restart, ph_reset() and call
+ * this for the active and the pending plan.  A block two plans share is
+ * marked once.  0, or -EPROTO (not a plan), -EINVAL (blocks overlap or
+ * lie outside the heap) with err set.
+ */
+int pc_heap_mark_plan(struct ph_heap *h, const uint8_t *slot,
+		      uint64_t slot_bytes, char *err, size_t errlen);
+
+/* Any thread: heap blocks a plan uses; *offs malloc'd (free() it). */
+int pc_plan_blocks(const uint8_t *slot, uint64_t **offs, uint32_t *n);
+
+#endif
