@@ -121,6 +121,39 @@ struct sb_looper_args {
 	int32_t redo;		/* layers above the current one */
 };
 
+/* SB_CMD_TRANSPORT_TEMPO */
+struct sb_tempo_args {
+	double bpm;		/* 20..300 */
+};
+
+/* SB_CMD_TRANSPORT_METER */
+struct sb_meter_args {
+	int32_t beats_per_bar;	/* 1..32 */
+};
+
+/* SB_CMD_CLICK_SET */
+struct sb_click_args {
+	int32_t enabled;	/* 0/1 */
+	float volume;		/* 0..1 */
+};
+
+/* SB_CMD_PATCH_SWAP */
+struct sb_patch_swap_args {
+	int32_t slot;		/* plan slot to switch to */
+	int32_t quantize;	/* enum sb_quantize */
+};
+
+/* SB_EVT_PATCH_SWAPPED (after a SWAP or a STOP) */
+struct sb_patch_swapped {
+	int32_t slot;		/* new slot, -1 after a stop */
+	int32_t retired;	/* retired slot, -1 none */
+	int32_t offset;		/* frame offset of the switch in its cycle */
+	int32_t dropped;	/* a pending swap's slot a stop dropped, -1 none */
+	uint64_t serial;	/* serial of the new plan, 0 none */
+	uint64_t frame;		/* engine frame of the switch */
+	int64_t transport_frame;	/* -1 while the transport is stopped */
+};
+
 struct sb_msg {
 	uint16_t type;
 	uint16_t flags;
@@ -145,6 +178,11 @@ struct sb_msg {
 			int32_t pid;
 		} started;
 		struct sb_looper_args looper;
+		struct sb_tempo_args tempo;
+		struct sb_meter_args meter;
+		struct sb_click_args click;
+		struct sb_patch_swap_args swap;
+		struct sb_patch_swapped swapped;
 		struct {
 			uint64_t frame;	/* engine frame of the event */
 			uint32_t len;
