@@ -12,6 +12,13 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   = -lrt -lm
 
+# Quiet unless V=1: one line per file instead of the whole command.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 B        = build
 O        = $(B)/obj
 
@@ -54,26 +61,32 @@ all: $(BINS) $(UNITS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/stagebox-rt: $(RT_OBJ) $(COMMON_OBJ) $(DSP_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(B)/stagebox-server: $(SERVER_OBJ) $(COMMON_OBJ) $(DSP_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
 
 $(B)/stagebox-render: $(RENDER_OBJ) $(PATCH_OBJ) $(DSP_OBJ) $(COMMON_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(sort $^) $(PKG_LIBS) $(LDLIBS)
 
 $(B)/sb-%: $(O)/tests/clients/sb-%.o $(O)/tests/clients/common.o
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(B)/librtguard.so: tests/rtguard/rtguard.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl -pthread
 
 $(B)/test_%: $(O)/tests/unit/test_%.o $(UNIT_DEPS)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
 
 deps:
 	bash deploy/install.sh

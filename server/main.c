@@ -12,7 +12,9 @@
 
 #include "rt/common/config.h"
 #include "server/core/ctl.h"
-#include "server/front/transport.h"
+#include "server/front/http.h"
+#include "server/front/ws.h"
+#include "server/core/bus.h"
 
 #define VERSION "0.1.0"
 
@@ -241,6 +243,7 @@ int main(int argc, char **argv)
 	ctl_run();
 	http_stop();
 	ws_stop();
+	bus_clear();
 	ctl_fini();
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/front/transport.h"
+#include "server/core/bus.h"
 
 #define MS 1000000ull
 #define CALL_TIMEOUT_NS (1000 * MS)
@@ -458,19 +458,10 @@ static void expire_calls(uint64_t now, int expire_all)
 
 /* --- events from the engine --- */
 
-static void broadcast(json_t *ev)
-{
-	char *s = json_dumps(ev, SB_JSON_FLAGS);
-
-	if (s)
-		ws_broadcast(s, strlen(s));
-	free(s);
-	json_decref(ev);
-}
 
 static void on_xrun(const struct sb_msg *m)
 {
-	broadcast(json_pack("{s:s, s:s, s:I, s:I}", "type", "event",
+	bus_event(json_pack("{s:s, s:s, s:I, s:I}", "type", "event",
 			    "event", "xrun",
 			    "missed", (json_int_t)m->u.xrun.missed,
 			    "at_frame", (json_int_t)m->u.xrun.at_frame));
@@ -551,7 +542,7 @@ static void announce(const char *event)
 		json_object_set_new(ev, "generation", json_integer(
 			(json_int_t)S.generation));
 	}
-	broadcast(ev);
+	bus_event(ev);
 }
 
 static void set_connected(int on, uint64_t now)
@@ -715,7 +706,7 @@ json_t *ctl_status_json(void)
 	json_object_set_new(o, "uptime",
 			    json_real((sb_now_ns() - S.start_ns) / 1e9));
 	json_object_set_new(o, "ws_port", json_integer(S.cfg->server.ws_port));
-	json_object_set_new(o, "ws_clients", json_integer(ws_client_count()));
+	json_object_set_new(o, "ws_clients", json_integer(bus_clients()));
 	json_object_set_new(o, "t_us", json_integer((json_int_t)realtime_us()));
 	return o;
 }
@@ -723,7 +714,6 @@ json_t *ctl_status_json(void)
 static void push_status(uint64_t now)
 {
 	json_t *o, *st;
-	char *s;
 
 	if (now < S.next_push_ns)
 		return;
@@ -732,11 +722,7 @@ static void push_status(uint64_t now)
 	o = json_pack("{s:s}", "type", "status");
 	json_object_update(o, st);
 	json_decref(st);
-	s = json_dumps(o, SB_JSON_FLAGS);
-	if (s)
-		ws_push_status(s, strlen(s));
-	free(s);
-	json_decref(o);
+	bus_status(o);
 }
 
 /* --- the loop --- */

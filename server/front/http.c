@@ -26,7 +26,7 @@
 #include "server/cmd/cmd.h"
 #include "server/looper/session.h"
 #include "server/looper/track_io.h"
-#include "server/front/transport.h"
+#include "server/front/http.h"
 
 #define BODY_MAX (1024 * 1024)
 #define JSON_TYPE "application/json"

@@ -30,7 +30,8 @@
 #include <libwebsockets.h>
 
 #include "server/cmd/cmd.h"
-#include "server/front/transport.h"
+#include "server/front/ws.h"
+#include "server/core/bus.h"
 
 #define WS_QUEUE_MAX 256	/* messages waiting per connection */
 #define WS_MSG_MAX 1048576	/* largest incoming message, as REST bodies */
@@ -631,6 +632,8 @@ static int start_thread(struct lws_context *ctx)
 	return rc;
 }
 
+static const struct bus_sink ws_sink;
+
 /* Main thread.  0 or -errno with a message. */
 int ws_start(const struct ws_opts *o, char *err, size_t errlen)
 {
@@ -670,7 +673,7 @@ int ws_start(const struct ws_opts *o, char *err, size_t errlen)
 		return -rc;
 	}
 	g.running = 1;
-	return 0;
+	return bus_register(&ws_sink);
 }
 
 /* Main thread.  Late replies and pushes after this are dropped. */
@@ -702,7 +705,7 @@ void ws_stop(void)
 }
 
 /* Any thread; copies.  Latest wins. */
-void ws_push_status(const char *json, size_t len)
+static void ws_push_status(const char *json, size_t len)
 {
 	struct ws_blob *b = blob_new(json, len), *old;
 
@@ -718,7 +721,7 @@ void ws_push_status(const char *json, size_t len)
 }
 
 /* Any thread; copies. */
-void ws_broadcast(const char *json, size_t len)
+static void ws_broadcast(const char *json, size_t len)
 {
 	struct ws_blob *b = blob_new(json, len);
 
@@ -727,7 +730,14 @@ void ws_broadcast(const char *json, size_t len)
 }
 
 /* Any thread. */
-int ws_client_count(void)
+static int ws_client_count(void)
 {
 	return atomic_load(&g.clients);
 }
+
+static const struct bus_sink ws_sink = {
+	.name = "websocket",
+	.event = ws_broadcast,
+	.status = ws_push_status,
+	.clients = ws_client_count,
+};

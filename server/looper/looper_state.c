@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "server/audio/chunks.h"
-#include "server/front/transport.h"
+#include "server/core/bus.h"
 
 #define MS 1000000ull
 #define READ_EVERY_NS (20 * MS)
@@ -393,15 +393,6 @@ static void autosave_tick(uint64_t now)
 
 /* --- pushes --- */
 
-static void broadcast(json_t *o)
-{
-	char *s = json_dumps(o, SB_JSON_FLAGS);
-
-	if (s)
-		ws_broadcast(s, strlen(s));
-	free(s);
-	json_decref(o);
-}
 
 static void push_tick(uint64_t now)
 {
@@ -419,14 +410,14 @@ static void push_tick(uint64_t now)
 		free(s);
 		return;
 	}
-	ws_broadcast(s, strlen(s));
+	bus_event_text(s, strlen(s));
 	free(L.last_push);
 	L.last_push = s;
 }
 
 static void on_nomem(const struct sb_looper_args *a)
 {
-	broadcast(json_pack("{s:s, s:s, s:i, s:i}", "type", "event",
+	bus_event(json_pack("{s:s, s:s, s:i, s:i}", "type", "event",
 			    "event", "looper.nomem",
 			    "column", (int)a->column, "track", (int)a->track));
 }

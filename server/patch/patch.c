@@ -28,7 +28,7 @@
 #include "server/patch/patch_graph.h"
 #include "server/patch/patch_heap.h"
 #include "server/patch/patch_json.h"
-#include "server/front/transport.h"
+#include "server/core/bus.h"
 #include "server/patch/watch.h"
 
 #define MS 1000000ull
@@ -83,15 +83,6 @@ static void start_next(void);
 
 /* --- small helpers --- */
 
-static void broadcast(json_t *ev)
-{
-	char *s = ev ? json_dumps(ev, SB_JSON_FLAGS) : NULL;
-
-	if (s)
-		ws_broadcast(s, strlen(s));
-	free(s);
-	json_decref(ev);
-}
 
 static const uint8_t *slot_at(int k)
 {
@@ -321,7 +312,7 @@ static void set_error(const struct patch_err *e)
 	json_object_del(ev, "ok");
 	json_object_set_new(ev, "type", json_string("event"));
 	json_object_set_new(ev, "event", json_string("patch.error"));
-	broadcast(ev);
+	bus_event(ev);
 }
 
 /* Fail the head op with a plain message (also a patch.error event). */
@@ -371,7 +362,7 @@ static void announce_swap(const struct sb_msg *m)
 
 	json_object_set_new(ev, "transport_frame", m->u.i[5] < 0
 			    ? json_null() : json_integer(m->u.i[5]));
-	broadcast(ev);
+	bus_event(ev);
 }
 
 /* The head load's swap happened: retire the old plan, answer. */
