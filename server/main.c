@@ -15,6 +15,8 @@
 #include "server/front/http.h"
 #include "server/front/ws.h"
 #include "server/core/bus.h"
+#include "server/core/paths.h"
+#include "server/wiring.h"
 
 #define VERSION "0.1.0"
 
@@ -195,7 +197,8 @@ static void install_signals(void)
 /* Main thread.  0, or -errno after printing why. */
 static int start_all(const struct sb_config *c)
 {
-	struct ctl_opts co = { .cfg = c, .version = VERSION };
+	struct ctl_opts co = { .cfg = c, .version = VERSION,
+			       .modules = srv_modules };
 	struct http_opts ho = { .bind = c->server.bind,
 				.port = c->server.http_port,
 				.static_dir = c->server.static_dir,
@@ -203,7 +206,12 @@ static int start_all(const struct sb_config *c)
 	struct ws_opts wo = { .bind = c->server.bind,
 			      .port = c->server.ws_port };
 	char err[512];
-	int rc = ctl_init(&co, err, sizeof(err));
+	int rc = paths_init(c->server.data_dir, err, sizeof(err));
+
+	if (!rc)
+		rc = cmd_table_init(cmd_domains, c, err, sizeof(err));
+	if (!rc)
+		rc = ctl_init(&co, err, sizeof(err));
 
 	if (!rc)
 		rc = http_start(&ho, err, sizeof(err));

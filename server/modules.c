@@ -7,6 +7,7 @@
 #include "server/looper/looper_state.h"
 #include "server/front/midimap.h"
 #include "server/patch/patch.h"
+#include "server/wiring.h"
 
 const struct srv_module *const srv_modules[] = {
 	&chunks_module,		/* first: others use its chunks and takes */

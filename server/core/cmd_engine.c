@@ -177,7 +177,7 @@ static const struct cmd_arg timing_args[] = {
 	{ .name = NULL }
 };
 
-const struct cmd_def cmd_engine_defs[] = {
+static const struct cmd_def defs[] = {
 	{ .name = "engine.status",
 	  .doc = "Engine and server status (works without an engine).",
 	  .fn = engine_status },
@@ -190,4 +190,9 @@ const struct cmd_def cmd_engine_defs[] = {
 	  .args = timing_args, .flags = CMD_NEEDS_ENGINE,
 	  .fn = engine_timing },
 	{ .name = NULL }
+};
+
+const struct cmd_domain cmd_engine_domain = {
+	.name = "engine",
+	.defs = defs,
 };

@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/queue.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server/core/bus.h"
+#include "server/core/worker.h"
 
 #define MS 1000000ull
 #define CALL_TIMEOUT_NS (1000 * MS)
@@ -31,7 +33,8 @@
 #define EVT_BATCH 256
 
 struct cmd_req {
-	struct cmd_req *next;	/* job queue, then pending-call list */
+	STAILQ_ENTRY(cmd_req) qlink;	/* the queue, then the parked list */
+	struct cmd_req *next;	/* pending-call list */
 	char *name;
 	json_t *args;		/* owned until the request is answered */
 	cmd_done_fn done;
@@ -42,10 +45,12 @@ struct cmd_req {
 	uint64_t deadline;
 };
 
+STAILQ_HEAD(req_list, cmd_req);
+
 static struct {
 	/* shared with submitting threads */
 	pthread_mutex_t qlock;
-	struct cmd_req *qhead, *qtail;
+	struct req_list queue;
 	int shutdown;		/* under qlock: refuse new jobs */
 	int efd;
 	atomic_int stop;	/* lock-free: set from signal handlers */
@@ -64,26 +69,15 @@ static struct {
 	struct cmd_req *pending;
 	uint64_t module_gen;	/* engine generation the modules last saw */
 	int remapped;		/* arena mapping changed since modules heard */
-	int modules_ready;	/* how many of srv_modules[] are initialised */
-} S = { .qlock = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
-
-/* The deferred-work queue: jobs for the worker, then their done hooks. */
-struct defer_job {
-	struct defer_job *next;
-	void (*work)(void *arg);
-	void (*done)(void *arg);
-	void *arg;
+	const struct srv_module *const *modules;	/* NULL-terminated */
+	int modules_ready;	/* how many of modules[] are initialised */
+	struct req_list parked;	/* waiting for their domain's gate */
+} S = {
+	.qlock = PTHREAD_MUTEX_INITIALIZER,
+	.efd = -1,
+	.queue = STAILQ_HEAD_INITIALIZER(S.queue),
+	.parked = STAILQ_HEAD_INITIALIZER(S.parked),
 };
-
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct defer_job *todo, *todo_tail;	/* for the worker */
-	struct defer_job *done, *done_tail;	/* for the control thread */
-	int stop;
-	int running;
-	pthread_t thread;
-} W = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void push_status(uint64_t now);
 
@@ -103,16 +97,16 @@ static void wake(void)
 /* --- server modules --- */
 
 #define FOR_MODULES(m) \
-	for (const struct srv_module *const *m = srv_modules; \
-	     *m && m < srv_modules + S.modules_ready; m++)
+	for (const struct srv_module *const *m = S.modules; \
+	     *m && m < S.modules + S.modules_ready; m++)
 
 static int modules_init(char *err, size_t errlen)
 {
 	char why[256] = "";
 
-	for (S.modules_ready = 0; srv_modules[S.modules_ready];
+	for (S.modules_ready = 0; S.modules[S.modules_ready];
 	     S.modules_ready++) {
-		const struct srv_module *m = srv_modules[S.modules_ready];
+		const struct srv_module *m = S.modules[S.modules_ready];
 		int rc = m->init ? m->init(S.cfg, why, sizeof(why)) : 0;
 
 		if (rc) {
@@ -135,95 +129,6 @@ static void modules_engine(int connected)
 		if ((*m)->on_engine)
 			(*m)->on_engine(connected, restarted, S.remapped);
 	S.remapped = 0;
-}
-
-/* --- deferred work --- */
-
-static void *worker_main(void *unused)
-{
-	struct defer_job *j;
-
-	(void)unused;
-	pthread_mutex_lock(&W.lock);
-	for (;;) {
-		while (!W.todo && !W.stop)
-			pthread_cond_wait(&W.cond, &W.lock);
-		if (!W.todo)
-			break;
-		j = W.todo;
-		W.todo = j->next;
-		if (!W.todo)
-			W.todo_tail = NULL;
-		pthread_mutex_unlock(&W.lock);
-		if (j->work)
-			j->work(j->arg);
-		pthread_mutex_lock(&W.lock);
-		j->next = NULL;
-		if (W.done_tail)
-			W.done_tail->next = j;
-		else
-			W.done = j;
-		W.done_tail = j;
-		wake();
-	}
-	pthread_mutex_unlock(&W.lock);
-	return NULL;
-}
-
-/* Control thread only. */
-int ctl_defer(void (*work)(void *arg), void (*done)(void *arg), void *arg)
-{
-	struct defer_job *j = calloc(1, sizeof(*j));
-
-	if (!j)
-		return -ENOMEM;
-	j->work = work;
-	j->done = done;
-	j->arg = arg;
-	pthread_mutex_lock(&W.lock);
-	if (W.stop) {
-		pthread_mutex_unlock(&W.lock);
-		free(j);
-		return -ESHUTDOWN;
-	}
-	if (W.todo_tail)
-		W.todo_tail->next = j;
-	else
-		W.todo = j;
-	W.todo_tail = j;
-	pthread_cond_signal(&W.cond);
-	pthread_mutex_unlock(&W.lock);
-	return 0;
-}
-
-static void run_done(void)
-{
-	struct defer_job *j, *next;
-
-	pthread_mutex_lock(&W.lock);
-	j = W.done;
-	W.done = W.done_tail = NULL;
-	pthread_mutex_unlock(&W.lock);
-	for (; j; j = next) {
-		next = j->next;
-		if (j->done)
-			j->done(j->arg);
-		free(j);
-	}
-}
-
-/* Finish queued work, then join: done hooks still run here. */
-static void worker_stop(void)
-{
-	if (!W.running)
-		return;
-	pthread_mutex_lock(&W.lock);
-	W.stop = 1;
-	pthread_cond_signal(&W.cond);
-	pthread_mutex_unlock(&W.lock);
-	pthread_join(W.thread, NULL);
-	W.running = 0;
-	run_done();
 }
 
 /* --- requests --- */
@@ -254,13 +159,8 @@ int cmd_submit(const char *name, json_t *args, cmd_done_fn done, void *ctx)
 	r->t0 = sb_now_ns();
 	pthread_mutex_lock(&S.qlock);
 	shut = S.shutdown;
-	if (!shut) {
-		if (S.qtail)
-			S.qtail->next = r;
-		else
-			S.qhead = r;
-		S.qtail = r;
-	}
+	if (!shut)
+		STAILQ_INSERT_TAIL(&S.queue, r, qlink);
 	pthread_mutex_unlock(&S.qlock);
 	if (shut) {
 		req_free(r);
@@ -321,9 +221,28 @@ uint64_t cmd_req_t0(const struct cmd_req *req)
 	return req->t0;
 }
 
+/*
+ * Run a validated request, or park it while its domain's gate is shut
+ * (a session load or restore: its commands come after it).
+ */
+static void run_or_park(struct cmd_req *r, const struct cmd_def *d,
+			const struct cmd_domain *dom)
+{
+	if ((d->flags & CMD_AFTER_RESTORE) && dom->gate && dom->gate()) {
+		STAILQ_INSERT_TAIL(&S.parked, r, qlink);
+		return;
+	}
+	if ((d->flags & CMD_NEEDS_ENGINE) && !ctl_arena()) {
+		cmd_fail(r, 503, "engine not attached");
+		return;
+	}
+	d->fn(r, r->args);
+}
+
 static void dispatch(struct cmd_req *r)
 {
-	const struct cmd_def *d = cmd_find(r->name);
+	const struct cmd_domain *dom;
+	const struct cmd_def *d = cmd_lookup(r->name, &dom);
 	char err[256] = "";
 
 	if (!d) {
@@ -338,33 +257,43 @@ static void dispatch(struct cmd_req *r)
 		cmd_fail(r, 400, "%s", err);
 		return;
 	}
-	if ((d->flags & CMD_NEEDS_ENGINE) && !ctl_arena()) {
-		cmd_fail(r, 503, "engine not attached");
-		return;
-	}
-	d->fn(r, r->args);
+	run_or_park(r, d, dom);
 }
 
-static struct cmd_req *take_queue(int shutdown)
+/* Control thread only. */
+void ctl_release_parked(void)
 {
-	struct cmd_req *list;
+	struct req_list list = STAILQ_HEAD_INITIALIZER(list);
+	struct cmd_req *r;
 
+	STAILQ_CONCAT(&list, &S.parked);
+	while ((r = STAILQ_FIRST(&list))) {
+		const struct cmd_domain *dom;
+		const struct cmd_def *d = cmd_lookup(r->name, &dom);
+
+		STAILQ_REMOVE_HEAD(&list, qlink);
+		run_or_park(r, d, dom);	/* in arrival order */
+	}
+}
+
+/* Take the queue (and refuse new requests from now on if shutdown). */
+static void take_queue(struct req_list *list, int shutdown)
+{
 	pthread_mutex_lock(&S.qlock);
-	list = S.qhead;
-	S.qhead = S.qtail = NULL;
+	STAILQ_CONCAT(list, &S.queue);
 	if (shutdown)
 		S.shutdown = 1;
 	pthread_mutex_unlock(&S.qlock);
-	return list;
 }
 
 static void run_queue(void)
 {
-	struct cmd_req *r = take_queue(0), *next;
+	struct req_list list = STAILQ_HEAD_INITIALIZER(list);
+	struct cmd_req *r;
 
-	for (; r; r = next) {
-		next = r->next;
-		r->next = NULL;
+	take_queue(&list, 0);
+	while ((r = STAILQ_FIRST(&list))) {
+		STAILQ_REMOVE_HEAD(&list, qlink);
 		dispatch(r);
 	}
 }
@@ -377,7 +306,6 @@ const struct sb_arena *ctl_arena(void)
 	return S.arena.base && S.connected ? &S.arena : NULL;
 }
 
-/* Control thread only. */
 /* Control thread only. */
 const struct sb_arena *ctl_arena_mapped(void)
 {
@@ -738,7 +666,7 @@ static void tick(void)
 	}
 	expire_calls(now, 0);
 	watch_engine(now);
-	run_done();
+	worker_run_done();
 	FOR_MODULES(m)
 		if ((*m)->tick)
 			(*m)->tick(now);
@@ -757,21 +685,24 @@ int ctl_init(const struct ctl_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return rc;
 	}
-	if (pthread_create(&W.thread, NULL, worker_main, NULL)) {
+	S.modules = o->modules;
+	if (worker_start(wake)) {
 		snprintf(err, errlen, "cannot start the worker thread");
 		return -EAGAIN;
 	}
-	W.running = 1;
 	return modules_init(err, errlen);
 }
 
 /* Answer everything still waiting so no transport waits forever. */
 static void shut_down_requests(void)
 {
-	struct cmd_req *r = take_queue(1), *next;
+	struct req_list list = STAILQ_HEAD_INITIALIZER(list);
+	struct cmd_req *r;
 
-	for (; r; r = next) {
-		next = r->next;
+	take_queue(&list, 1);
+	STAILQ_CONCAT(&list, &S.parked);
+	while ((r = STAILQ_FIRST(&list))) {
+		STAILQ_REMOVE_HEAD(&list, qlink);
 		cmd_fail(r, 503, "server shutting down");
 	}
 	expire_calls(0, 1);
@@ -820,8 +751,8 @@ void ctl_fini(void)
 
 	worker_stop();
 	for (int i = S.modules_ready - 1; i >= 0; i--)
-		if (srv_modules[i]->fini)
-			srv_modules[i]->fini();
+		if (S.modules[i]->fini)
+			S.modules[i]->fini();
 	S.modules_ready = 0;
 	if (S.arena.base)
 		release_arena();

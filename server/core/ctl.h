@@ -9,8 +9,8 @@
  * one that came back or recreated the arena, (4) pushes status to
  * WebSocket clients at most 30 times a second and at once on a change of
  * engine connection, (5) beats the server heartbeat.  Slow work (files,
- * compiling, recognition) belongs on worker threads that report back
- * through cmd_submit-like queues, never here.
+ * compiling, recognition) belongs on the worker thread (worker.h) or a
+ * subsystem's own thread, never here.
  */
 #ifndef SB_CTL_H
 #define SB_CTL_H
@@ -22,26 +22,35 @@
 #include "rt/common/config.h"
 #include "server/cmd/cmd.h"
 
+struct srv_module;
+
 struct ctl_opts {
 	const struct sb_config *cfg;
 	const char *version;
+	/* the server's modules in order, NULL-terminated (server/modules.c) */
+	const struct srv_module *const *modules;
 };
 
 /* Main thread, once, before the transports start. 0 or -errno. */
+/* thread: main */
 int ctl_init(const struct ctl_opts *o, char *err, size_t errlen);
 
 /* Main thread: run until ctl_stop(). */
+/* thread: main */
 void ctl_run(void);
 
 /* Any thread, async-signal-safe: make ctl_run return. */
+/* thread: any */
 void ctl_stop(void);
 
 /* Main thread, after the transports stopped. */
+/* thread: main */
 void ctl_fini(void);
 
 /* --- for command handlers: control thread only --- */
 
 /* The attached arena, or NULL when no engine is attached. */
+/* thread: control */
 const struct sb_arena *ctl_arena(void);
 
 /*
@@ -55,9 +64,11 @@ typedef void (*ctl_cont_fn)(struct cmd_req *req, const struct sb_msg *reply);
  * answer arrives.  0, -ENOTCONN (no engine) or -EAGAIN (ring full); on an
  * error cont is not called and the caller answers the request.
  */
+/* thread: control */
 int ctl_engine_call(struct cmd_req *req, struct sb_msg *m, ctl_cont_fn cont);
 
 /* Fire and forget.  0, -ENOTCONN or -EAGAIN. */
+/* thread: control */
 int ctl_engine_send(const struct sb_msg *m);
 
 /*
@@ -65,18 +76,20 @@ int ctl_engine_send(const struct sb_msg *m);
  * none is mapped): for work that must go on without an engine, such as
  * saving the chunks a dead engine left in chunk_filled.  Control thread.
  */
+/* thread: control */
 const struct sb_arena *ctl_arena_mapped(void);
 
 /*
- * Run work(arg) on the server's worker thread (slow work: files,
- * compiling), then done(arg) on the control thread.  Jobs run one at a
- * time in submission order.  0 or -ENOMEM / -ESHUTDOWN.  Control thread.
+ * A domain's gate opened (cmd_domain.gate returns 0 again): run the
+ * commands parked behind it, in arrival order.  Control thread.
  */
-int ctl_defer(void (*work)(void *arg), void (*done)(void *arg), void *arg);
+/* thread: control */
+void ctl_release_parked(void);
 
 /*
  * A server module: one domain's state, owned by the control thread.  The
- * list lives in server/modules.c; ctl.c walks it.  Every hook may be NULL.
+ * list lives in server/modules.c and reaches ctl.c through ctl_opts; ctl.c
+ * walks it.  Every hook may be NULL.
  */
 struct srv_module {
 	const char *name;
@@ -98,12 +111,12 @@ struct srv_module {
 	void (*fini)(void);
 };
 
-extern const struct srv_module *const srv_modules[];	/* NULL-terminated */
-
 /* The status object that GET /api/v1/status and WS pushes carry. */
+/* thread: control */
 json_t *ctl_status_json(void);
 
 /* Monotonic ns when the request entered the queue (for latency figures). */
+/* thread: control */
 uint64_t cmd_req_t0(const struct cmd_req *req);
 
 #endif

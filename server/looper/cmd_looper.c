@@ -4,9 +4,10 @@
  * Handlers run on the control thread (see cmd.h).  Most turn their
  * arguments into one engine message and answer when the engine's ACK
  * comes back; the ACK's errno picks the HTTP status.  Commands on a track
- * take {column, track}, or neither for the selected track.  While a
- * session loads, looper commands wait for it (session_wait), so a restore
- * always comes before them.
+ * take {column, track}, or neither for the selected track.  Commands
+ * flagged CMD_AFTER_RESTORE wait while a session loads or an empty
+ * engine waits for its restore (the domain's gate, checked in dispatch),
+ * so a restore always comes before them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "server/cmd/cmd.h"
 #include "server/core/ctl.h"
+#include "server/looper/looper_msg.h"
 #include "server/looper/looper_state.h"
 #include "server/looper/session.h"
 #include "server/looper/track_io.h"
@@ -174,12 +176,9 @@ static json_t *track_result(int c, int t)
 
 static void set_tempo(struct cmd_req *req, json_t *args)
 {
-	struct sb_msg m = { .type = SB_CMD_TRANSPORT_TEMPO };
 	double bpm = json_number_value(json_object_get(args, "bpm"));
+	struct sb_msg m = looper_msg_tempo(bpm);
 
-	if (session_wait(req, args, set_tempo))
-		return;
-	m.u.d[0] = bpm;
 	engine_cmd(req, &m, "transport.set_tempo",
 		   "argument 'bpm': the engine refused this tempo",
 		   json_pack("{s:f}", "bpm", bpm));
@@ -187,13 +186,11 @@ static void set_tempo(struct cmd_req *req, json_t *args)
 
 static void set_meter(struct cmd_req *req, json_t *args)
 {
-	struct sb_msg m = { .type = SB_CMD_TRANSPORT_METER };
+	struct sb_msg m;
 	int bpb = 4;
 
-	if (session_wait(req, args, set_meter))
-		return;
 	int_arg(args, "beats_per_bar", &bpb);
-	m.u.i[0] = bpb;
+	m = looper_msg_meter(bpb);
 	engine_cmd(req, &m, "transport.set_meter",
 		   "argument 'beats_per_bar': the engine refused this meter",
 		   json_pack("{s:i}", "beats_per_bar", bpb));
@@ -204,8 +201,6 @@ static void transport_start(struct cmd_req *req, json_t *args)
 	struct sb_msg m = { .type = SB_CMD_TRANSPORT_START };
 
 	(void)args;
-	if (session_wait(req, args, transport_start))
-		return;
 	engine_cmd(req, &m, "transport.start", "cannot start now", NULL);
 }
 
@@ -214,15 +209,13 @@ static void transport_stop(struct cmd_req *req, json_t *args)
 	struct sb_msg m = { .type = SB_CMD_TRANSPORT_STOP };
 
 	(void)args;
-	if (session_wait(req, args, transport_stop))
-		return;
 	engine_cmd(req, &m, "transport.stop", "cannot stop now", NULL);
 }
 
 /* Omitted fields keep their current value. */
-static void click_send(struct cmd_req *req, json_t *args)
+static void click_set(struct cmd_req *req, json_t *args)
 {
-	struct sb_msg m = { .type = SB_CMD_CLICK_SET };
+	struct sb_msg m;
 	json_t *cur = looper_state_json();
 	json_t *click = json_object_get(cur, "click");
 	json_t *en = json_object_get(args, "enabled");
@@ -234,71 +227,50 @@ static void click_send(struct cmd_req *req, json_t *args)
 	volume = json_number_value(vol ? vol : json_object_get(click,
 							       "volume"));
 	json_decref(cur);
-	m.u.i[0] = enabled;
-	m.u.d[1] = volume;
+	m = looper_msg_click(enabled, (float)volume);
 	engine_cmd(req, &m, "click.set",
 		   "argument 'volume': the engine refused this volume",
 		   json_pack("{s:b, s:f}", "enabled", enabled,
 			     "volume", volume));
 }
 
-static void click_set(struct cmd_req *req, json_t *args)
-{
-	if (!session_wait(req, args, click_set))
-		click_send(req, args);
-}
-
 /* --- looper: grid-wide settings --- */
 
 static void set_column(struct cmd_req *req, json_t *args)
 {
-	struct sb_msg m = { .type = SB_CMD_LOOPER_COLUMN };
+	struct sb_msg m;
 	int c = 0, beats = 0;
 
-	if (session_wait(req, args, set_column))
-		return;
 	int_arg(args, "column", &c);
 	int_arg(args, "beats", &beats);
 	if (check_index(req, "column", c, looper_columns()))
 		return;
-	m.u.looper.column = c;
-	m.u.looper.track = -1;
-	m.u.looper.value = beats;
+	m = looper_msg(SB_CMD_LOOPER_COLUMN, c, -1, beats);
 	engine_cmd(req, &m, "looper.set_column",
 		   "argument 'beats': the column is recording or the length "
 		   "is not allowed",
 		   json_pack("{s:i, s:i}", "column", c, "beats", beats));
 }
 
-static const char *const quantize_modes[] = { "off", "beat", "bar", NULL };
-
 static void set_quantize(struct cmd_req *req, json_t *args)
 {
-	struct sb_msg m = { .type = SB_CMD_LOOPER_QUANTIZE };
 	const char *mode = json_string_value(json_object_get(args, "mode"));
-	int q = SB_Q_BAR;
+	int q = looper_word_index(looper_quantize_words, mode);
+	struct sb_msg m;
 
-	if (session_wait(req, args, set_quantize))
-		return;
-	for (int i = 0; quantize_modes[i]; i++)
-		if (mode && strcmp(mode, quantize_modes[i]) == 0)
-			q = i;
-	m.u.looper.column = m.u.looper.track = -1;
-	m.u.looper.value = q;
+	if (q < 0)
+		q = SB_Q_BAR;
+	m = looper_msg(SB_CMD_LOOPER_QUANTIZE, -1, -1, q);
 	engine_cmd(req, &m, "looper.set_quantize",
 		   "argument 'mode': the engine refused this mode",
-		   json_pack("{s:s}", "mode", quantize_modes[q]));
+		   json_pack("{s:s}", "mode", looper_quantize_words[q]));
 }
 
 static void set_monitor(struct cmd_req *req, json_t *args)
 {
-	struct sb_msg m = { .type = SB_CMD_LOOPER_MONITOR };
 	int on = json_is_true(json_object_get(args, "enabled"));
+	struct sb_msg m = looper_msg(SB_CMD_LOOPER_MONITOR, -1, -1, on);
 
-	if (session_wait(req, args, set_monitor))
-		return;
-	m.u.looper.column = m.u.looper.track = -1;
-	m.u.looper.value = on;
 	engine_cmd(req, &m, "looper.set_monitor",
 		   "argument 'enabled': the engine refused it",
 		   json_pack("{s:b}", "enabled", on));
@@ -327,14 +299,12 @@ static const struct action actions[] = {
 static void track_action(struct cmd_req *req, json_t *args,
 			 const struct action *a)
 {
-	struct sb_msg m = { .type = SB_CMD_LOOPER_ACTION };
+	struct sb_msg m;
 	int c, t;
 
 	if (track_args(req, args, &c, &t))
 		return;
-	m.u.looper.column = c;
-	m.u.looper.track = t;
-	m.u.looper.value = (int32_t)a->action;
+	m = looper_msg(SB_CMD_LOOPER_ACTION, c, t, (int32_t)a->action);
 	engine_cmd(req, &m, a->name, a->einval, track_result(c, t));
 }
 
@@ -342,8 +312,7 @@ static void track_action(struct cmd_req *req, json_t *args,
 #define ACTION_FN(fn, i) \
 	static void fn(struct cmd_req *req, json_t *args) \
 	{ \
-		if (!session_wait(req, args, fn)) \
-			track_action(req, args, &actions[i]); \
+		track_action(req, args, &actions[i]); \
 	}
 
 ACTION_FN(do_record, 0)
@@ -362,8 +331,6 @@ static void set_volume(struct cmd_req *req, json_t *args)
 	json_t *res;
 	int c, t;
 
-	if (session_wait(req, args, set_volume))
-		return;
 	if (track_args(req, args, &c, &t))
 		return;
 	m.u.looper.column = c;
@@ -399,8 +366,6 @@ static void do_save(struct cmd_req *req, json_t *args)
 	struct sess_state s;
 	char err[160];
 
-	if (session_wait(req, args, do_save))
-		return;
 	if (session_name_check(name, 0, err, sizeof(err))) {
 		cmd_fail(req, 400, "argument 'name': %s", err);
 		return;
@@ -414,8 +379,6 @@ static void do_load(struct cmd_req *req, json_t *args)
 	const char *name = json_string_value(json_object_get(args, "name"));
 	char err[160];
 
-	if (session_wait(req, args, do_load))
-		return;
 	if (session_name_check(name, 1, err, sizeof(err))) {
 		cmd_fail(req, 400, "argument 'name': %s", err);
 		return;
@@ -444,8 +407,6 @@ static void do_put_track(struct cmd_req *req, json_t *args)
 							      "upload"));
 	int c, t;
 
-	if (session_wait(req, args, do_put_track))
-		return;
 	if (track_args(req, args, &c, &t))
 		return;
 	track_io_put(req, c, t, token);
@@ -514,7 +475,7 @@ static struct cmd_arg column_args[] = {
 
 static const struct cmd_arg quantize_args[] = {
 	{ .name = "mode", .type = ARG_ENUM, .required = 1,
-	  .choices = quantize_modes,
+	  .choices = looper_quantize_words,
 	  .doc = "when actions happen: next bar, next beat, or at once" },
 	{ .name = NULL }
 };
@@ -544,8 +505,10 @@ static struct cmd_arg put_args[] = {
 
 /* The schemas above are written with the largest grid; the configured
  * one narrows them once at start-up, before any thread reads the table. */
-void cmd_looper_set_grid(int columns, int tracks)
+static int narrow_to_grid(const struct sb_config *cfg, char *err,
+			  size_t errlen)
 {
+	int columns = (int)cfg->geom.n_columns, tracks = (int)cfg->geom.n_tracks;
 	struct cmd_arg *const lists[] = { track_cmd_args, select_args,
 					  volume_args, column_args, put_args };
 
@@ -557,33 +520,39 @@ void cmd_looper_set_grid(int columns, int tracks)
 				a->max = tracks - 1;
 		}
 	}
+	(void)err;
+	(void)errlen;
+	return 0;
 }
+
+/* Acts on the live looper: needs the engine, waits for a load/restore. */
+#define ON_LOOPER (CMD_NEEDS_ENGINE | CMD_AFTER_RESTORE)
 
 #define TRACK_CMD(nm, fn_, text) \
 	{ .name = nm, .doc = text, .args = track_cmd_args, \
-	  .flags = CMD_NEEDS_ENGINE, .fn = fn_ }
+	  .flags = ON_LOOPER, .fn = fn_ }
 
-const struct cmd_def cmd_looper_defs[] = {
+static const struct cmd_def defs[] = {
 	{ .name = "transport.set_tempo", .doc = "Set the tempo.",
-	  .args = tempo_args, .flags = CMD_NEEDS_ENGINE, .fn = set_tempo },
+	  .args = tempo_args, .flags = ON_LOOPER, .fn = set_tempo },
 	{ .name = "transport.set_meter", .doc = "Set the beats per bar.",
-	  .args = meter_args, .flags = CMD_NEEDS_ENGINE, .fn = set_meter },
+	  .args = meter_args, .flags = ON_LOOPER, .fn = set_meter },
 	{ .name = "transport.start", .doc = "Start the transport at beat 0.",
-	  .flags = CMD_NEEDS_ENGINE, .fn = transport_start },
+	  .flags = ON_LOOPER, .fn = transport_start },
 	{ .name = "transport.stop",
 	  .doc = "Stop the transport; every track falls silent.",
-	  .flags = CMD_NEEDS_ENGINE, .fn = transport_stop },
+	  .flags = ON_LOOPER, .fn = transport_stop },
 	{ .name = "click.set", .doc = "Metronome click on the click port.",
-	  .args = click_args, .flags = CMD_NEEDS_ENGINE, .fn = click_set },
+	  .args = click_args, .flags = ON_LOOPER, .fn = click_set },
 	{ .name = "looper.set_column",
 	  .doc = "Set a column's loop length in beats.",
-	  .args = column_args, .flags = CMD_NEEDS_ENGINE, .fn = set_column },
+	  .args = column_args, .flags = ON_LOOPER, .fn = set_column },
 	{ .name = "looper.set_quantize",
 	  .doc = "Quantize track actions to bar, beat or off.",
-	  .args = quantize_args, .flags = CMD_NEEDS_ENGINE,
+	  .args = quantize_args, .flags = ON_LOOPER,
 	  .fn = set_quantize },
 	{ .name = "looper.set_monitor", .doc = "Input monitoring on/off.",
-	  .args = monitor_args, .flags = CMD_NEEDS_ENGINE,
+	  .args = monitor_args, .flags = ON_LOOPER,
 	  .fn = set_monitor },
 	TRACK_CMD("looper.record", do_record,
 		  "Record a new loop at the next boundary (again: stop)."),
@@ -597,7 +566,7 @@ const struct cmd_def cmd_looper_defs[] = {
 	TRACK_CMD("looper.undo", do_undo, "Go back one layer."),
 	TRACK_CMD("looper.redo", do_redo, "Go forward one layer."),
 	{ .name = "looper.set_volume", .doc = "Set a track's volume.",
-	  .args = volume_args, .flags = CMD_NEEDS_ENGINE, .fn = set_volume },
+	  .args = volume_args, .flags = ON_LOOPER, .fn = set_volume },
 	{ .name = "looper.select",
 	  .doc = "Select the track MIDI bindings without a track act on.",
 	  .args = select_args, .fn = do_select },
@@ -610,14 +579,21 @@ const struct cmd_def cmd_looper_defs[] = {
 	{ .name = "looper.put_track",
 	  .doc = "Internal: load an uploaded WAV (see PUT "
 		 "/api/v1/looper/tracks/{column}/{track}.wav).",
-	  .args = put_args, .flags = CMD_NEEDS_ENGINE, .fn = do_put_track },
+	  .args = put_args, .flags = ON_LOOPER, .fn = do_put_track },
 	{ .name = "looper.save_session",
 	  .doc = "Save every track, tempo and settings under a name.",
-	  .args = session_args, .fn = do_save },
+	  .args = session_args, .flags = CMD_AFTER_RESTORE, .fn = do_save },
 	{ .name = "looper.load_session",
 	  .doc = "Replace the looper's state with a saved session.",
-	  .args = session_args, .flags = CMD_NEEDS_ENGINE, .fn = do_load },
+	  .args = session_args, .flags = ON_LOOPER, .fn = do_load },
 	{ .name = "looper.list_sessions", .doc = "Saved sessions.",
 	  .fn = do_list },
 	{ .name = NULL }
+};
+
+const struct cmd_domain cmd_looper_domain = {
+	.name = "looper",
+	.defs = defs,
+	.init = narrow_to_grid,
+	.gate = looper_gate,
 };

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "server/audio/chunks.h"
+#include "server/looper/looper_msg.h"
 #include "server/core/bus.h"
 
 #define MS 1000000ull
@@ -48,22 +49,12 @@ static struct {
 	int as_running;
 } L;
 
-static const char *const state_names[] = {
-	"empty", "recording", "playing", "overdubbing", "muted",
-};
-static const char *const quantize_names[] = { "off", "beat", "bar" };
-static const char *const action_names[] = {
-	"none", "record", "overdub", "play", "mute", "solo", "clear", "undo",
-	"redo",
-};
-
-static json_t *name_or_null(int v, const char *const *names, int n)
+static json_t *word_or_null(const char *const *words, int v)
 {
-	return v >= 0 && v < n ? json_string(names[v]) : json_null();
-}
+	const char *w = looper_word(words, v);
 
-#define NAME_OF(v, names) \
-	name_or_null((v), (names), (int)(sizeof(names) / sizeof(names[0])))
+	return w ? json_string(w) : json_null();
+}
 
 /* Any thread after init. */
 int looper_columns(void)
@@ -94,11 +85,11 @@ static int unsaved(int i)
 }
 
 /*
- * Control thread.  After a save everything in s is on disk; after a load
+ * Session hook.  After a save everything in s is on disk; after a load
  * of the autosave, tracks that were unsaved when it was written stay
  * unsaved (keep_unsaved), so a power cycle does not hide unsaved work.
  */
-void looper_mark_saved(const struct sess_state *s, int keep_unsaved)
+static void mark_saved(const struct sess_state *s, int keep_unsaved)
 {
 	for (int i = 0; i < N_TRACKS; i++) {
 		L.saved[i] = s->track[i];
@@ -115,12 +106,14 @@ static json_t *track_json(const struct sb_track_status *ts, int t, int i)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "index", json_integer(t));
-	json_object_set_new(o, "state", NAME_OF(ts->state, state_names));
+	json_object_set_new(o, "state", word_or_null(looper_state_words, ts->state));
 	json_object_set_new(o, "next_state",
-			    NAME_OF(ts->next_state, state_names));
+			    word_or_null(looper_state_words,
+						 ts->next_state));
 	json_object_set_new(o, "pending_action",
 			    ts->pending_action > 0 ?
-			    NAME_OF(ts->pending_action, action_names) :
+			    word_or_null(looper_action_words,
+					 ts->pending_action) :
 			    json_null());
 	json_object_set_new(o, "solo", json_boolean(ts->solo));
 	json_object_set_new(o, "volume", json_real(isfinite(ts->volume) ?
@@ -176,8 +169,8 @@ json_t *looper_state_json(void)
 
 	json_object_set_new(o, "connected", json_boolean(L.connected));
 	json_object_set_new(o, "transport", transport_json(s));
-	json_object_set_new(o, "quantize", NAME_OF(s->quantize,
-						   quantize_names));
+	json_object_set_new(o, "quantize", word_or_null(
+				    looper_quantize_words, s->quantize));
 	json_object_set_new(o, "monitor", json_boolean(s->monitor));
 	json_object_set_new(o, "click", json_pack("{s:b, s:f}",
 		"enabled", s->click_enabled,
@@ -341,25 +334,31 @@ static void restore_tick(uint64_t now)
 	if (cmd_submit("looper.load_session", args, restore_logged, NULL)) {
 		L.restoring = 0;
 		L.ready = 1;
-		session_run_waiters();
+		ctl_release_parked();
 	}
 }
 
-int looper_restore_pending(void)
+/* The looper's gate: its commands wait for a restore or a load. */
+int looper_gate(void)
 {
-	return L.restore_pending;
+	return L.restore_pending || session_loading();
 }
 
-void looper_restore_done(void)
+/* Session hook: a load ended; after .last, the restore is over. */
+static void load_over(int last)
 {
-	L.restoring = 0;
-	L.ready = 1;
-	/* what was restored is what .last holds: no rewrite needed */
-	looper_session_state(&L.as_written);
-	L.as_seen = L.as_written;
+	if (last) {
+		L.restoring = 0;
+		L.ready = 1;
+		/* what was restored is what .last holds: no rewrite needed */
+		looper_session_state(&L.as_written);
+		L.as_seen = L.as_written;
+	}
+	ctl_release_parked();
 }
 
-void looper_autosave_done(int rc)
+/* Session hook. */
+static void autosave_done(int rc)
 {
 	L.as_running = 0;
 	if (rc) {
@@ -424,6 +423,12 @@ static void on_nomem(const struct sb_looper_args *a)
 
 /* --- module hooks --- */
 
+static const struct session_hooks hooks = {
+	.saved = mark_saved,
+	.autosaved = autosave_done,
+	.load_over = load_over,
+};
+
 static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
 {
 	L.n_columns = (int)cfg->geom.n_columns;
@@ -434,7 +439,6 @@ static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
 			 L.n_columns, L.n_tracks);
 		return -EINVAL;
 	}
-	cmd_looper_set_grid(L.n_columns, L.n_tracks);
 	L.snap.bpm = 120.0;
 	L.snap.beats_per_bar = 4;
 	L.snap.quantize = SB_Q_BAR;
@@ -442,7 +446,7 @@ static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
 	L.snap.beat = -1;
 	for (int i = 0; i < N_TRACKS; i++)
 		L.saved[i].volume = 1.0f;
-	return session_init(cfg->server.data_dir, err, errlen);
+	return session_init(&hooks, L.n_columns, L.n_tracks, err, errlen);
 }
 
 static void looper_tick(uint64_t now)
@@ -487,7 +491,7 @@ static void looper_engine(int connected, int restarted, int remapped)
 		maybe_restore();
 	if (!connected && L.restore_pending) {
 		L.restore_pending = 0;	/* the next engine start decides */
-		session_run_waiters();
+		ctl_release_parked();
 	}
 }
 

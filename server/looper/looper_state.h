@@ -22,41 +22,31 @@
 extern const struct srv_module looper_module;
 
 /* Grid size from the config.  Any thread after init (never changes). */
+/* thread: any */
 int looper_columns(void);
+/* thread: any */
 int looper_tracks(void);
-
-/*
- * cmd_looper.c: put the grid's size into the {column, track} schemas, so
- * the command table shows (and validation enforces) the real maximum.
- * Main thread, before the transports start.
- */
-void cmd_looper_set_grid(int columns, int tracks);
 
 /* --- control thread only --- */
 
 /* The GET /api/v1/looper result (new reference). */
+/* thread: control */
 json_t *looper_state_json(void);
 
+/* thread: control */
 void looper_selected(int *column, int *track);
+/* thread: control */
 void looper_select(int column, int track);
 
 /* The live state as a session stores it. */
+/* thread: control */
 void looper_session_state(struct sess_state *s);
 
 /*
- * A save or load finished: s is now what is on disk under that name, so
- * every track it matches reads as saved.  s->track[].unsaved marks tracks
- * that stay unsaved (restoring .last).
+ * The gate of the looper's commands (cmd_domain.gate): 1 while an empty
+ * engine waits for its restore or a session loads.
  */
-void looper_mark_saved(const struct sess_state *s, int keep_unsaved);
-
-/* An autosave job ended (0 or -errno); a failed one is tried again. */
-void looper_autosave_done(int rc);
-
-/* A restore of .last ended: commands and autosaves may go on. */
-void looper_restore_done(void);
-
-/* 1 from an empty engine's start until its restore began. */
-int looper_restore_pending(void);
+/* thread: control */
+int looper_gate(void);
 
 #endif

@@ -2,7 +2,7 @@
  * session.c - save, load and list looper sessions (see session.h).
  *
  * Each command builds a job on the control thread, runs its file work on
- * the worker thread (ctl_defer) and finishes on the control thread.  A
+ * the worker thread (worker_defer) and finishes on the control thread.  A
  * load is three hops: decode every track (worker), reserve chunks
  * (control), fill them and write the take files (worker), then RESET,
  * column lengths, one LOAD per track and the settings go to the engine
@@ -20,66 +20,36 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/core/ctl.h"
-#include "server/looper/looper_state.h"
-#include "server/looper/session_file.h"
 #include "server/audio/takes.h"
-#include "server/looper/track_io.h"
 #include "server/audio/wavio.h"
+#include "server/core/ctl.h"
+#include "server/core/paths.h"
+#include "server/core/worker.h"
+#include "server/looper/looper_msg.h"
+#include "server/looper/session_file.h"
+#include "server/looper/track_io.h"
 
 #define MS 1000000ull
 
-/* A parked looper command waiting for a load. */
-struct waiter {
-	struct waiter *next;
-	struct cmd_req *req;
-	json_t *args;
-	cmd_handler_fn fn;
-};
-
 static struct {
-	char data[SB_PATH_MAX];
 	char sessions[SB_PATH_MAX + 16];
-	char tmp[SB_PATH_MAX + 16];
+	const struct session_hooks *hooks;
+	int columns, tracks;	/* the grid, from the config */
 	int loading;		/* control thread */
 	int saving;		/* control thread: a save/autosave job runs */
-	struct waiter *waiters, *waiters_tail;
 } G;
 
 /* --- set-up and names --- */
 
-static int make_dir(const char *path, char *err, size_t errlen)
-{
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-	snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-	return -errno;
-}
-
 /* Main thread. */
-int session_init(const char *data_dir, char *err, size_t errlen)
+int session_init(const struct session_hooks *hooks, int columns, int tracks,
+		 char *err, size_t errlen)
 {
-	int rc;
-
-	snprintf(G.data, sizeof(G.data), "%s", data_dir);
-	snprintf(G.sessions, sizeof(G.sessions), "%s/sessions", data_dir);
-	snprintf(G.tmp, sizeof(G.tmp), "%s/tmp", data_dir);
-	rc = make_dir(G.data, err, errlen);
-	if (!rc)
-		rc = make_dir(G.sessions, err, errlen);
-	if (!rc)
-		rc = make_dir(G.tmp, err, errlen);
-	return rc;
-}
-
-const char *session_data_dir(void)
-{
-	return G.data;
-}
-
-const char *session_tmp_dir(void)
-{
-	return G.tmp;
+	G.hooks = hooks;
+	G.columns = columns;
+	G.tracks = tracks;
+	snprintf(G.sessions, sizeof(G.sessions), "%s/sessions", paths_data());
+	return paths_mkdir(G.sessions, err, errlen);
 }
 
 static int name_char_ok(char ch)
@@ -124,44 +94,9 @@ int session_name_check(const char *name, int allow_last, char *err,
 	return 0;
 }
 
-/* --- waiting for a load --- */
-
 int session_loading(void)
 {
 	return G.loading;
-}
-
-int session_wait(struct cmd_req *req, json_t *args, cmd_handler_fn fn)
-{
-	struct waiter *w;
-
-	if (!G.loading && !looper_restore_pending())
-		return 0;
-	w = calloc(1, sizeof(*w));
-	if (!w) {
-		cmd_fail(req, 500, "out of memory");
-		return 1;
-	}
-	*w = (struct waiter){ .req = req, .args = args, .fn = fn };
-	if (G.waiters_tail)
-		G.waiters_tail->next = w;
-	else
-		G.waiters = w;
-	G.waiters_tail = w;
-	return 1;
-}
-
-/* The load is over: run what waited, in arrival order. */
-void session_run_waiters(void)
-{
-	struct waiter *w = G.waiters, *next;
-
-	G.waiters = G.waiters_tail = NULL;
-	for (; w; w = next) {
-		next = w->next;
-		w->fn(w->req, w->args);
-		free(w);
-	}
 }
 
 /* --- save --- */
@@ -191,12 +126,14 @@ static void save_done(void *arg)
 		if (j->rc)
 			fprintf(stderr, "stagebox-server: autosave: %s\n",
 				j->err);
-		looper_autosave_done(j->rc);
+		if (G.hooks->autosaved)
+			G.hooks->autosaved(j->rc);
 	} else if (j->rc) {
 		cmd_fail(j->req, j->rc == -ENOSPC ? 507 : 500, "saving '%s': "
 			 "%s", j->name, j->err);
 	} else {
-		looper_mark_saved(&j->s, 0);
+		if (G.hooks->saved)
+			G.hooks->saved(&j->s, 0);
 		cmd_reply(j->req, json_pack("{s:s}", "name", j->name));
 	}
 	free(j);
@@ -213,7 +150,7 @@ static int start_save(struct cmd_req *req, const char *name,
 	j->req = req;
 	snprintf(j->name, sizeof(j->name), "%s", name);
 	j->s = *s;
-	rc = ctl_defer(save_work, save_done, j);
+	rc = worker_defer(save_work, save_done, j);
 	if (rc)
 		free(j);
 	else
@@ -266,7 +203,7 @@ void session_list(struct cmd_req *req)
 		return;
 	}
 	j->req = req;
-	if (ctl_defer(list_work, list_done, j)) {
+	if (worker_defer(list_work, list_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 	}
@@ -322,14 +259,11 @@ static void push_msg(struct load_job *j, const struct sb_msg *m, int layer)
 	j->msgs[j->n_msgs++] = *m;
 }
 
-static void looper_msg(struct load_job *j, uint16_t type, int c, int t,
-		       int32_t value)
+static void push_looper(struct load_job *j, uint16_t type, int c, int t,
+			int32_t value)
 {
-	struct sb_msg m = { .type = type };
+	struct sb_msg m = looper_msg(type, c, t, value);
 
-	m.u.looper.column = c;
-	m.u.looper.track = t;
-	m.u.looper.value = value;
 	push_msg(j, &m, -1);
 }
 
@@ -340,14 +274,12 @@ static void plan_msgs(struct load_job *j)
 	const struct sess_state *s = &j->s;
 
 	push_msg(j, &m, -1);
-	m = (struct sb_msg){ .type = SB_CMD_TRANSPORT_TEMPO };
-	m.u.d[0] = s->bpm;
+	m = looper_msg_tempo(s->bpm);
 	push_msg(j, &m, -1);
-	m = (struct sb_msg){ .type = SB_CMD_TRANSPORT_METER };
-	m.u.i[0] = s->beats_per_bar;
+	m = looper_msg_meter(s->beats_per_bar);
 	push_msg(j, &m, -1);
 	for (uint32_t c = 0; c < s->n_columns; c++)
-		looper_msg(j, SB_CMD_LOOPER_COLUMN, (int)c, -1,
+		push_looper(j, SB_CMD_LOOPER_COLUMN, (int)c, -1,
 			   s->column_beats[c]);
 	for (int i = 0; i < j->n_layers; i++) {
 		struct tio_layer *l = &j->layer[i];
@@ -360,14 +292,12 @@ static void plan_msgs(struct load_job *j)
 		m.u.looper.gain = l->volume;
 		push_msg(j, &m, -1);
 		if (l->solo)
-			looper_msg(j, SB_CMD_LOOPER_ACTION, l->column,
+			push_looper(j, SB_CMD_LOOPER_ACTION, l->column,
 				   l->track, SB_LA_SOLO);
 	}
-	looper_msg(j, SB_CMD_LOOPER_QUANTIZE, -1, -1, s->quantize);
-	looper_msg(j, SB_CMD_LOOPER_MONITOR, -1, -1, s->monitor);
-	m = (struct sb_msg){ .type = SB_CMD_CLICK_SET };
-	m.u.i[0] = s->click_enabled;
-	m.u.d[1] = s->click_volume;
+	push_looper(j, SB_CMD_LOOPER_QUANTIZE, -1, -1, s->quantize);
+	push_looper(j, SB_CMD_LOOPER_MONITOR, -1, -1, s->monitor);
+	m = looper_msg_click(s->click_enabled, s->click_volume);
 	push_msg(j, &m, -1);
 }
 
@@ -449,7 +379,7 @@ static void decode_done(void *arg)
 		load_finish(j, j->rc == -ENOENT ? 404 : 400, j->err);
 		return;
 	}
-	if (ctl_defer(fill_work, fill_done, j))
+	if (worker_defer(fill_work, fill_done, j))
 		load_finish(j, 503, "server shutting down");
 }
 
@@ -462,7 +392,6 @@ static json_t *load_result(const struct load_job *j)
 static void load_finish(struct load_job *j, int status, const char *msg)
 {
 	int last = strcmp(j->name, SESSION_LAST) == 0;
-
 	char why[160];
 
 	if (status == 200 && j->load_failures) {
@@ -474,8 +403,8 @@ static void load_finish(struct load_job *j, int status, const char *msg)
 		status = 500;
 		msg = why;
 	}
-	if (status == 200 && !j->missing)
-		looper_mark_saved(&j->s, strcmp(j->name, SESSION_LAST) == 0);
+	if (status == 200 && !j->missing && G.hooks->saved)
+		G.hooks->saved(&j->s, last);
 	for (int i = 0; i < j->n_layers; i++)
 		tio_free(&j->layer[i]);
 	if (status == 200)
@@ -485,9 +414,8 @@ static void load_finish(struct load_job *j, int status, const char *msg)
 	cur_load = NULL;
 	G.loading = 0;
 	free(j);
-	if (last)
-		looper_restore_done();
-	session_run_waiters();
+	if (G.hooks->load_over)
+		G.hooks->load_over(last);
 }
 
 void session_load(struct cmd_req *req, const char *name)
@@ -510,13 +438,13 @@ void session_load(struct cmd_req *req, const char *name)
 	j->req = req;
 	j->rate = st.sample_rate ? st.sample_rate : 48000;
 	snprintf(j->name, sizeof(j->name), "%s", name);
-	j->s.n_columns = (uint32_t)looper_columns();
-	j->s.n_tracks = (uint32_t)looper_tracks();
+	j->s.n_columns = (uint32_t)G.columns;
+	j->s.n_tracks = (uint32_t)G.tracks;
 	for (int i = 0; i < SESSION_TRACKS; i++) {
 		j->layer[i].stream = wavio_new_stream();
 		j->layer[i].head = SB_CHUNK_NONE;
 	}
-	if (ctl_defer(decode_work, decode_done, j)) {
+	if (worker_defer(decode_work, decode_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 		return;

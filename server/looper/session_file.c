@@ -17,14 +17,10 @@
 #include <unistd.h>
 
 #include "server/audio/takes.h"
+#include "server/looper/looper_msg.h"
 
 #define SF_PATH 1200
 #define TAKE_WAIT_MS 3000	/* a take still being written gets this */
-
-static const char *const state_names[] = {
-	"empty", "recording", "playing", "overdubbing", "muted",
-};
-static const char *const quantize_names[] = { "off", "beat", "bar" };
 
 /* --- directory helpers --- */
 
@@ -128,13 +124,13 @@ static int place_take(const struct sess_track *t, const char *dst,
 
 static json_t *track_json(const struct sess_track *t, int c, int i)
 {
+	int st = t->state == SB_TRACK_MUTED ? SB_TRACK_MUTED
+					    : SB_TRACK_PLAYING;
 	char file[32];
 
 	snprintf(file, sizeof(file), "track-%d-%d.wav", c, i);
 	return json_pack("{s:i, s:s, s:f, s:b, s:s, s:I, s:b}", "index", i,
-			 "state", state_names[t->state == SB_TRACK_MUTED ?
-					      SB_TRACK_MUTED :
-					      SB_TRACK_PLAYING],
+			 "state", looper_state_words[st],
 			 "volume", (double)t->volume, "solo", t->solo,
 			 "file", file, "frames", (json_int_t)t->frames,
 			 "unsaved", t->unsaved);
@@ -162,7 +158,8 @@ static json_t *state_json(const struct sess_state *s)
 	return json_pack("{s:i, s:i, s:f, s:i, s:s, s:b, s:{s:b, s:f}, s:o}",
 			 "version", 1, "rate", (int)s->rate, "bpm", s->bpm,
 			 "beats_per_bar", (int)s->beats_per_bar,
-			 "quantize", quantize_names[q], "monitor", s->monitor,
+			 "quantize", looper_quantize_words[q],
+			 "monitor", s->monitor,
 			 "click", "enabled", s->click_enabled,
 			 "volume", (double)s->click_volume, "columns", cols);
 }
@@ -281,22 +278,14 @@ json_t *sfile_list(const char *dir)
 
 /* --- reading --- */
 
-static int name_index(const char *v, const char *const *names, int n)
-{
-	for (int i = 0; v && i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static void read_globals(json_t *o, struct sess_state *s)
 {
 	json_t *click = json_object_get(o, "click");
 	double bpm = json_number_value(json_object_get(o, "bpm"));
 	json_int_t bpb = json_integer_value(json_object_get(o,
 							    "beats_per_bar"));
-	int q = name_index(json_string_value(json_object_get(o, "quantize")),
-			   quantize_names, 3);
+	int q = looper_word_index(looper_quantize_words,
+		json_string_value(json_object_get(o, "quantize")));
 
 	s->bpm = bpm >= 20 && bpm <= 300 ? bpm : 120.0;
 	s->beats_per_bar = bpb >= 1 && bpb <= 32 ? (int32_t)bpb : 4;
@@ -316,8 +305,8 @@ static int read_track(const char *sdir, json_t *t, int c, uint32_t rate,
 {
 	json_int_t i = json_integer_value(json_object_get(t, "index"));
 	const char *file = json_string_value(json_object_get(t, "file"));
-	int st = name_index(json_string_value(json_object_get(t, "state")),
-			    state_names, 5);
+	int st = looper_word_index(looper_state_words,
+			json_string_value(json_object_get(t, "state")));
 	char p[SF_PATH];
 	struct sess_track *tr;
 	int rc;

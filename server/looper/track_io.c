@@ -17,9 +17,9 @@
 
 #include "server/audio/chunks.h"
 #include "server/core/ctl.h"
-#include "server/looper/looper_state.h"
 #include "server/audio/resample.h"
-#include "server/looper/session.h"
+#include "server/core/paths.h"
+#include "server/core/worker.h"
 #include "server/audio/takes.h"
 
 #define TIO_PATH 1200
@@ -29,7 +29,7 @@
 
 static void upload_path(const char *token, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/upload-%s", session_tmp_dir(), token);
+	snprintf(buf, len, "%s/upload-%s", paths_tmp(), token);
 }
 
 static int token_ok(const char *token)
@@ -448,7 +448,7 @@ void track_io_put(struct cmd_req *req, int c, int t, const char *token)
 		.volume = ts.state == SB_TRACK_EMPTY ? 1.0f : ts.volume,
 		.stream = wavio_new_stream(), .head = SB_CHUNK_NONE };
 	upload_path(token, j->path, sizeof(j->path));
-	if (ctl_defer(put_work, put_done, j)) {
+	if (worker_defer(put_work, put_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 	}

@@ -28,15 +28,19 @@
  * HTTP thread: create the temp file of a new upload, open for writing.
  * token gets TRACK_IO_TOKEN_LEN hex digits + NUL.  0 or -errno.
  */
+/* thread: http */
 int track_io_upload_open(char *token, size_t len, int *fd);
 
 /* Any thread: remove an upload's temp file if it is still there. */
+/* thread: any */
 void track_io_upload_drop(const char *token);
 
 /* Control thread: answer {column, track, state, frames, stream, take}. */
+/* thread: control */
 void track_io_info(struct cmd_req *req, int column, int track);
 
 /* Control thread: load an upload into the track; answers when done. */
+/* thread: control */
 void track_io_put(struct cmd_req *req, int column, int track,
 		  const char *token);
 
@@ -63,21 +67,26 @@ struct tio_layer {
 
 /* Worker: read any audio file into l->audio at `rate`, stereo.  0 or
  * -EINVAL with "not a readable audio file: ..." style text. */
+/* thread: worker */
 int tio_decode(struct tio_layer *l, const char *path, uint32_t rate,
 	       char *err, size_t errlen);
 
 /* Worker: take chunks, copy the audio into them, link them, and write
  * the take file of l->stream.  0, -ENOSPC or -errno + message. */
+/* thread: worker */
 int tio_fill(struct tio_layer *l, uint32_t rate, char *err, size_t errlen);
 
 /* Control thread: hand the chunks to the engine and build the LOAD.
  * 0 or -errno (then send nothing). */
+/* thread: control */
 int tio_load_msg(struct tio_layer *l, struct sb_msg *m);
 
 /* Control thread: the engine's answer to the LOAD (0 = it took them). */
+/* thread: control */
 void tio_loaded(struct tio_layer *l, int status);
 
 /* Any thread: give back what the engine did not take, free the audio. */
+/* thread: any */
 void tio_free(struct tio_layer *l);
 
 #endif

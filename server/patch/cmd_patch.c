@@ -118,7 +118,7 @@ static const struct cmd_arg load_args[] = {
 	{ .name = NULL },
 };
 
-const struct cmd_def cmd_patch_defs[] = {
+static const struct cmd_def defs[] = {
 	{ "patch.load", "compile a patch and swap it in (the old one keeps "
 	  "playing on an error)", load_args, CMD_NEEDS_ENGINE,
 	  patch_load_cmd },
@@ -129,4 +129,9 @@ const struct cmd_def cmd_patch_defs[] = {
 	{ "modules.list", "every module type: doc, inputs, outputs, params",
 	  NULL, 0, modules_list_cmd },
 	{ NULL, NULL, NULL, 0, NULL },
+};
+
+const struct cmd_domain cmd_patch_domain = {
+	.name = "patch",
+	.defs = defs,
 };

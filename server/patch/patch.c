@@ -29,6 +29,7 @@
 #include "server/patch/patch_heap.h"
 #include "server/patch/patch_json.h"
 #include "server/core/bus.h"
+#include "server/core/worker.h"
 #include "server/patch/watch.h"
 
 #define MS 1000000ull
@@ -161,7 +162,7 @@ static void save_current(const char *text, size_t len)
 		return;
 	}
 	j->len = len;
-	if (ctl_defer(save_work, save_done, j))
+	if (worker_defer(save_work, save_done, j))
 		save_done(j);
 }
 
@@ -529,7 +530,7 @@ static void start_load(struct op *o)
 	};
 	o->generation = P.generation;
 	o->phase = PH_COMPILING;
-	if (ctl_defer(compile_work, compile_done, o))
+	if (worker_defer(compile_work, compile_done, o))
 		op_fail(503, "server shutting down");
 }
 
@@ -689,7 +690,7 @@ static void watch_fire(void)
 {
 	struct watch_job *j = calloc(1, sizeof(*j));
 
-	if (j && ctl_defer(watch_read, watch_loaded, j))
+	if (j && worker_defer(watch_read, watch_loaded, j))
 		free(j);
 }
 

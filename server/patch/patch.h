@@ -3,7 +3,7 @@
  *
  * Owns the arena's plan slots (which one runs, which one waits for its
  * swap, the rest free), the DSP heap allocator, the text that is running,
- * and the last error.  A load is compiled on the worker thread (ctl_defer)
+ * and the last error.  A load is compiled on the worker thread (worker_defer)
  * into a free slot against the running plan (kept nodes keep their
  * state), then handed to the engine with SB_CMD_PATCH_SWAP; the request
  * is answered when SB_EVT_PATCH_SWAPPED says it happened, and the heap
@@ -35,14 +35,17 @@ extern const struct srv_module patch_module;
  * "compile_us","swap_frame","transport_frame"} once swapped, or 400 with
  * line and column for an error in the text (the old patch keeps playing).
  */
+/* thread: control */
 void patch_load(struct cmd_req *req, const char *text, size_t len,
 		int quantize);
 
 /* Queue a stop: answers {"retired": slot or null} once stopped. */
+/* thread: control */
 void patch_stop(struct cmd_req *req);
 
 /* GET /api/v1/patch: {"text","status","error","line","column","serial",
  * "slot","graph"} (new reference). */
+/* thread: control */
 json_t *patch_state_json(void);
 
 #endif
