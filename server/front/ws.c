@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -45,10 +46,12 @@ struct ws_blob {
 
 /* A hand-over from any thread to the service thread. */
 struct ws_item {
-	struct ws_item *next;
+	STAILQ_ENTRY(ws_item) link;
 	uint64_t conn;		/* 0: every connection */
 	struct ws_blob *blob;
 };
+
+STAILQ_HEAD(item_list, ws_item);
 
 /* lws per-session data of an established connection: service thread only. */
 struct ws_conn {
@@ -77,7 +80,7 @@ static struct {
 	/* under lock */
 	struct lws_context *wake;	/* NULL: nobody to wake */
 	int woken;			/* a wake-up is on its way */
-	struct ws_item *head, **tail;
+	struct item_list items;
 	struct ws_blob *status;
 	/* any thread */
 	atomic_uint_fast64_t status_seq;	/* written under lock */
@@ -89,7 +92,10 @@ static struct {
 	/* service thread */
 	struct ws_conn *conns;
 	uint64_t next_id;
-} g = { .lock = PTHREAD_MUTEX_INITIALIZER, .tail = &g.head };
+} g = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.items = STAILQ_HEAD_INITIALIZER(g.items),
+};
 
 /* --- blobs: any thread --- */
 
@@ -158,7 +164,6 @@ static void hand_over(uint64_t conn, struct ws_blob *b)
 
 	if (!it)
 		goto free_blob;
-	it->next = NULL;
 	it->conn = conn;
 	it->blob = b;
 	pthread_mutex_lock(&g.lock);
@@ -166,8 +171,7 @@ static void hand_over(uint64_t conn, struct ws_blob *b)
 		pthread_mutex_unlock(&g.lock);
 		goto free_item;
 	}
-	*g.tail = it;
-	g.tail = &it->next;
+	STAILQ_INSERT_TAIL(&g.items, it, link);
 	wake_locked();
 	pthread_mutex_unlock(&g.lock);
 	return;
@@ -521,17 +525,16 @@ static void deliver(uint64_t conn, struct ws_blob *b)
 /* Woken by lws_cancel_service: move handed-over work to connections. */
 static void service_drain(void)
 {
-	struct ws_item *it, *next;
+	struct item_list list = STAILQ_HEAD_INITIALIZER(list);
+	struct ws_item *it;
 	struct ws_conn *c;
 
 	pthread_mutex_lock(&g.lock);
-	it = g.head;
-	g.head = NULL;
-	g.tail = &g.head;
+	STAILQ_CONCAT(&list, &g.items);
 	g.woken = 0;
 	pthread_mutex_unlock(&g.lock);
-	for (; it; it = next) {
-		next = it->next;
+	while ((it = STAILQ_FIRST(&list))) {
+		STAILQ_REMOVE_HEAD(&list, link);
 		deliver(it->conn, it->blob);
 		free(it);
 	}
@@ -679,7 +682,8 @@ int ws_start(const struct ws_opts *o, char *err, size_t errlen)
 /* Main thread.  Late replies and pushes after this are dropped. */
 void ws_stop(void)
 {
-	struct ws_item *it, *next;
+	struct item_list list = STAILQ_HEAD_INITIALIZER(list);
+	struct ws_item *it;
 
 	if (!g.running)
 		return;
@@ -691,14 +695,12 @@ void ws_stop(void)
 	pthread_join(g.thread, NULL);
 	g.running = 0;
 	pthread_mutex_lock(&g.lock);
-	it = g.head;
-	g.head = NULL;
-	g.tail = &g.head;
+	STAILQ_CONCAT(&list, &g.items);
 	blob_unref(g.status);
 	g.status = NULL;
 	pthread_mutex_unlock(&g.lock);
-	for (; it; it = next) {
-		next = it->next;
+	while ((it = STAILQ_FIRST(&list))) {
+		STAILQ_REMOVE_HEAD(&list, link);
 		blob_unref(it->blob);
 		free(it);
 	}
