@@ -16,6 +16,9 @@
  * back: `freeable` once the previous plan is retired, or `fresh` if the
  * new plan is never swapped in.  A failed compile changes nothing (its
  * blocks are already returned) and writes only into the target slot.
+ *
+ * The target and result types (struct pc_target, pc_ids, pc_result) live
+ * in patch_cc.h, which the stages share; this header brings them along.
  */
 #ifndef SB_PATCH_COMPILE_H
 #define SB_PATCH_COMPILE_H
@@ -24,40 +27,9 @@
 #include <stdint.h>
 
 #include "rt/dsp/plan.h"
+#include "server/patch/patch_cc.h"
 #include "server/patch/patch_heap.h"
 #include "server/patch/patch_lex.h"
-
-struct pc_target {
-	uint8_t *slot;		/* a free slot: not the active or pending one */
-	uint64_t slot_bytes;
-	struct ph_heap *heap;	/* base must be mapped: init writes state */
-	const uint8_t *prev;	/* the plan that will run just before this
-				 * one (state reuse), or NULL */
-	uint32_t rate;
-	uint64_t serial;
-};
-
-struct pc_ids {
-	char (*id)[SB_NODE_ID_MAX];
-	uint32_t n;
-};
-
-struct pc_result {
-	uint32_t n_nodes;	/* including the built-in in/out */
-	uint32_t n_bufs;
-	uint64_t plan_bytes;
-	struct pc_ids kept;	/* same id, type, shape: state carried over */
-	struct pc_ids added;	/* fresh state (a changed type or shape is
-				 * both removed and added) */
-	struct pc_ids removed;
-	uint64_t *freeable;	/* heap offsets used only by prev: ph_free
-				 * them once prev is retired */
-	uint32_t n_freeable;
-	uint64_t *fresh;	/* heap offsets this compile allocated: ph_free
-				 * them if the plan is never swapped in */
-	uint32_t n_fresh;
-	struct patch_err err;	/* on -EINVAL (or -ENOMEM / heap full) */
-};
 
 /*
  * Heap owner thread (whichever one thread owns the heap bookkeeping; the
