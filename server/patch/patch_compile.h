@@ -32,28 +32,32 @@
 #include "server/patch/patch_lex.h"
 
 /*
- * Heap owner thread (whichever one thread owns the heap bookkeeping; the
- * server compiles off the control thread).  0 or a negative errno with
- * r->err set ("line L, column C: ..." for errors in the text).  Always
- * pc_result_free(r).
+ * Compile on the thread that owns the heap bookkeeping while it runs: the
+ * server's worker (ctl_defer, off the control thread), the renderer's
+ * main thread.  0 or a negative errno with r->err set ("line L, column C:
+ * ..." for errors in the text).  Always pc_result_free(r).
  */
+/* thread: worker, main */
 int pc_compile(const char *text, size_t len, const struct pc_target *t,
 	       struct pc_result *r);
 
-/* Heap owner thread: release the lists in *r (not heap blocks). */
+/* Release the lists in *r (not heap blocks). */
+/* thread: any */
 void pc_result_free(struct pc_result *r);
 
 /*
- * Heap owner thread: mark every heap block a plan uses (its nodes' state, its
- * signal buffers) as used - after a server restart, ph_reset() and call
- * this for the active and the pending plan.  A block two plans share is
- * marked once.  0, or -EPROTO (not a plan), -EINVAL (blocks overlap or
- * lie outside the heap) with err set.
+ * Mark every heap block a plan uses (its nodes' state, its signal
+ * buffers) as used - after a server restart, ph_reset() and call this for
+ * the active and the pending plan.  A block two plans share is marked
+ * once.  0, or -EPROTO (not a plan), -EINVAL (blocks overlap or lie
+ * outside the heap) with err set.  The heap's owner: the control thread.
  */
+/* thread: control */
 int pc_heap_mark_plan(struct ph_heap *h, const uint8_t *slot,
 		      uint64_t slot_bytes, char *err, size_t errlen);
 
-/* Any thread: heap blocks a plan uses; *offs malloc'd (free() it). */
+/* Heap blocks a plan uses; *offs malloc'd (free() it). */
+/* thread: any */
 int pc_plan_blocks(const uint8_t *slot, uint64_t **offs, uint32_t *n);
 
 #endif
