@@ -29,24 +29,13 @@
 #endif
 
 #include "rt/dsp/dsp.h"
+#include "rt/dsp/kaiser.h"
 
 #define EXT_MAX 32	/* engine inputs a plan can see */
 
 /* Read-only data every module shares (dsp.h). */
 const float sb_zero_block[SB_PLAN_BLOCK];
 float sb_blep_table[SB_BLEP_LEN * SB_BLEP_PHASES + 1];
-
-/* Modified Bessel function I0, by its series. */
-static double bessel_i0(double x)
-{
-	double term = 1.0, sum = 1.0;
-
-	for (int k = 1; k < 40; k++) {
-		term *= (x / (2.0 * k)) * (x / (2.0 * k));
-		sum += term;
-	}
-	return sum;
-}
 
 /*
  * Fill sb_blep_table at program start, before any audio thread exists:
@@ -61,8 +50,8 @@ __attribute__((constructor)) static void blep_table(void)
 
 	for (int i = 0; i <= n; i++) {
 		double u = (double)i / SB_BLEP_PHASES - half, r = u / half;
-		double w = bessel_i0(beta * sqrt(fmax(0.0, 1.0 - r * r))) /
-			   bessel_i0(beta);
+		double w = sb_bessel_i0(beta * sqrt(fmax(0.0, 1.0 - r * r))) /
+			   sb_bessel_i0(beta);
 		double h = u == 0.0 ? 2.0 * fc
 				    : sin(2.0 * M_PI * fc * u) / (M_PI * u);
 

@@ -50,19 +50,20 @@ extern const struct srv_module chunks_module;
  * chunks_unhold().  Always pair the two, even on NULL.  Hold it briefly
  * (a remap waits for it on the control thread): copy, do not do file I/O.
  */
-/* any thread */
+/* thread: any */
 const struct sb_arena *chunks_hold(void);
-/* any thread */
+/* thread: any */
 void chunks_unhold(void);
 
-/* Chunk idx of a held arena (NULL when idx is out of range). any thread */
+/* Chunk idx of a held arena (NULL when idx is out of range). */
+/* thread: any */
 struct sb_chunk *chunks_at(const struct sb_arena *a, uint32_t idx);
 
 /*
  * Identity of the current mapping; bumped whenever the arena changes.
  * Chunk indices taken under one epoch mean nothing under another.
  */
-/* any thread */
+/* thread: any */
 uint64_t chunks_epoch(void);
 
 /*
@@ -70,14 +71,17 @@ uint64_t chunks_epoch(void);
  * connected now.  After an engine (re)start, restore the session only
  * when this is 1: before it, free chunks are not all back yet.
  */
-/* any thread */
+/* thread: any */
 int chunks_ready(void);
 
-/* Frames per chunk and chunks in the pool (0 when unmapped). any thread */
+/* Frames per chunk and chunks in the pool (0 when unmapped). */
+/* thread: any */
 uint32_t chunks_frames(void);
+/* thread: any */
 uint32_t chunks_count(void);
 
-/* Free chunks: the free list plus those waiting in chunk_free. any thread */
+/* Free chunks: the free list plus those waiting in chunk_free. */
+/* thread: any */
 uint32_t chunks_free_count(void);
 
 /*
@@ -87,13 +91,15 @@ uint32_t chunks_free_count(void);
  * free) or -ENOTCONN (no arena).  The caller writes their headers and
  * samples (hold the arena for that).
  */
-/* any thread */
+/* thread: any */
 int chunks_take(uint32_t n, uint32_t *idx, uint64_t *epoch);
 
-/* Return taken chunks (ignored when the epoch is stale). any thread */
+/* Return taken chunks (ignored when the epoch is stale). */
+/* thread: any */
 void chunks_give_back(const uint32_t *idx, uint32_t n, uint64_t epoch);
 
-/* Return a taken list linked through sb_chunk.next. any thread */
+/* Return a taken list linked through sb_chunk.next. */
+/* thread: any */
 void chunks_give_back_list(uint32_t head, uint64_t epoch);
 
 /*
@@ -102,7 +108,7 @@ void chunks_give_back_list(uint32_t head, uint64_t epoch);
  * since the take: give nothing back, the chunks are gone) or -EAGAIN
  * (chunks_ready() is 0: try later).
  */
-/* any thread */
+/* thread: any */
 int chunks_handoff(uint32_t head, uint64_t epoch, uint64_t *eng);
 
 /*
@@ -110,7 +116,7 @@ int chunks_handoff(uint32_t head, uint64_t epoch, uint64_t *eng);
  * SB_OWN_SERVER and free it.  Does nothing when an engine restart was
  * reconciled since the handoff (that already took them back).
  */
-/* any thread */
+/* thread: any */
 void chunks_load_failed(uint32_t head, uint64_t epoch, uint64_t eng);
 
 #endif

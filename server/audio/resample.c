@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt/dsp/kaiser.h"
+
 #define ZEROS 48		/* zero crossings per side, lower rate */
 #define OVERSAMPLE 2048		/* table points per lower-rate sample */
 #define BETA 10.0		/* Kaiser beta: ~100 dB stopband */
@@ -31,26 +33,14 @@ uint64_t resample_out_len(uint64_t n, uint32_t in_rate, uint32_t out_rate)
 			  in_rate);
 }
 
-/* Modified Bessel function of the first kind, order 0 (power series). */
-static double bessel_i0(double x)
-{
-	double sum = 1.0, term = 1.0, q = x * x / 4.0;
-
-	for (int k = 1; k < 64 && term > sum * 1e-17; k++) {
-		term *= q / ((double)k * k);
-		sum += term;
-	}
-	return sum;
-}
-
 /* The kernel at u lower-rate samples from its centre, 0 <= u < ZEROS. */
 static double kernel(double u)
 {
 	double a = 2.0 * CUTOFF * u, r = u / ZEROS;
 	double sinc = u == 0.0 ? 1.0 : sin(M_PI * a) / (M_PI * a);
 
-	return 2.0 * CUTOFF * sinc * bessel_i0(BETA * sqrt(1.0 - r * r)) /
-	       bessel_i0(BETA);
+	return 2.0 * CUTOFF * sinc * sb_bessel_i0(BETA * sqrt(1.0 - r * r)) /
+	       sb_bessel_i0(BETA);
 }
 
 /* tab[m] = kernel(m / OVERSAMPLE), zero from ZEROS on (two guard points). */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 /* Frames resample() makes from n: round(n * out_rate / in_rate). */
-/* any thread */
+/* thread: any */
 uint64_t resample_out_len(uint64_t n, uint32_t in_rate, uint32_t out_rate);
 
 /*
@@ -25,7 +25,7 @@ uint64_t resample_out_len(uint64_t n, uint32_t in_rate, uint32_t out_rate);
  * Samples outside the input count as silence.  0, -EINVAL (a zero rate
  * or channel count) or -ENOMEM.  Allocates; not for the process thread.
  */
-/* any thread */
+/* thread: any */
 int resample(const float *in, uint64_t n, uint32_t channels,
 	     uint32_t in_rate, uint32_t out_rate, float *out);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,21 +31,24 @@ struct take {
 };
 
 struct notice {
-	struct notice *next;
+	STAILQ_ENTRY(notice) link;
 	uint64_t stream, frames;
 };
+
+STAILQ_HEAD(notices, notice);
 
 static struct {
 	pthread_mutex_t lock;	/* table figures, notices, subscribers */
 	char dir[TAKES_PATH_MAX - 32];
 	struct take t[TAKE_SLOTS];
 	uint64_t clock;
-	struct notice *head, *tail;
+	struct notices notices;	/* finished takes, oldest first */
 	struct { takes_done_fn fn; void *arg; } subs[MAX_SUBS];
 	int nsubs;
 	float *buf;		/* writer only: channel conversion */
 	size_t buf_frames;
-} T = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} T = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	.notices = STAILQ_HEAD_INITIALIZER(T.notices) };
 
 static int mkdir_one(const char *path)
 {
@@ -96,11 +100,10 @@ void takes_fini(void)
 		if (T.t[i].sf)
 			sf_close(T.t[i].sf);
 	memset(T.t, 0, sizeof(T.t));
-	while ((n = T.head)) {
-		T.head = n->next;
+	while ((n = STAILQ_FIRST(&T.notices))) {
+		STAILQ_REMOVE_HEAD(&T.notices, link);
 		free(n);
 	}
-	T.tail = NULL;
 	free(T.buf);
 	T.buf = NULL;
 	T.buf_frames = 0;
@@ -277,14 +280,9 @@ static void notify(struct take *t)
 	pthread_mutex_lock(&T.lock);
 	t->complete = 1;
 	if (n) {
-		n->next = NULL;
 		n->stream = t->stream;
 		n->frames = t->frames;
-		if (T.tail)
-			T.tail->next = n;
-		else
-			T.head = n;
-		T.tail = n;
+		STAILQ_INSERT_TAIL(&T.notices, n, link);
 	}
 	pthread_mutex_unlock(&T.lock);
 }
@@ -416,19 +414,18 @@ int takes_subscribe(takes_done_fn fn, void *arg)
 
 void takes_poll(void)
 {
+	struct notices got = STAILQ_HEAD_INITIALIZER(got);
 	struct notice *n;
 	int nsubs;
 
 	pthread_mutex_lock(&T.lock);
-	n = T.head;
-	T.head = T.tail = NULL;
+	STAILQ_CONCAT(&got, &T.notices);
 	nsubs = T.nsubs;
 	pthread_mutex_unlock(&T.lock);
-	while (n) {
-		struct notice *next = n->next;
+	while ((n = STAILQ_FIRST(&got))) {
+		STAILQ_REMOVE_HEAD(&got, link);
 		for (int i = 0; i < nsubs; i++)
 			T.subs[i].fn(n->stream, n->frames, T.subs[i].arg);
 		free(n);
-		n = next;
 	}
 }

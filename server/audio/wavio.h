@@ -43,16 +43,18 @@ struct chunk_list {
  * frames", "audio too long: N frames at R Hz, at most M".  wavio_free
  * releases out.
  */
-/* worker threads */
+/* thread: worker */
 int wavio_read(const char *path, uint32_t rate, uint64_t max_frames,
 	       struct wavio_audio *out, char *err, size_t errlen);
+/* thread: worker */
 int wavio_read_mem(const void *data, size_t len, uint32_t rate,
 		   uint64_t max_frames, struct wavio_audio *out, char *err,
 		   size_t errlen);
+/* thread: any */
 void wavio_free(struct wavio_audio *a);
 
 /* Write frames of interleaved stereo as a float32 WAV (tmp + rename). */
-/* worker threads */
+/* thread: worker */
 int wavio_write(const char *path, const float *lr, uint64_t frames,
 		uint32_t rate, char *err, size_t errlen);
 
@@ -61,7 +63,7 @@ int wavio_write(const char *path, const float *lr, uint64_t frames,
  * stereo WAV (silence where the list is shorter).  The chunks are copied
  * while the arena is held, then written without holding it.
  */
-/* worker threads */
+/* thread: worker */
 int wavio_write_chunks(const char *path, uint32_t head, uint64_t frames,
 		       uint32_t rate, char *err, size_t errlen);
 
@@ -73,7 +75,7 @@ int wavio_write_chunks(const char *path, uint32_t head, uint64_t frames,
  * or gives it back (chunks_give_back_list).  -ENOMEM "out of chunk
  * memory: needs N chunks, M free", -ENOTCONN "no engine arena".
  */
-/* worker threads */
+/* thread: worker */
 int wavio_to_chunks(const struct wavio_audio *au, uint64_t stream,
 		    struct chunk_list *out, char *err, size_t errlen);
 
@@ -82,13 +84,13 @@ int wavio_to_chunks(const struct wavio_audio *au, uint64_t stream,
  * audio to take_path + wavio_to_chunks: an upload or a session track
  * becomes a chunk list and, optionally, its own take file.
  */
-/* worker threads */
+/* thread: worker */
 int wavio_load_chunks(const char *path, uint32_t rate, uint64_t stream,
 		      const char *take_path, struct chunk_list *out,
 		      char *err, size_t errlen);
 
 /* A fresh server-made stream id (bit 63 set), unique across restarts. */
-/* any thread */
+/* thread: any */
 uint64_t wavio_new_stream(void);
 
 #endif

@@ -14,15 +14,6 @@
 
 #include "server/patch/patch_cc.h"
 
-/* patch_cc.h */
-int cc_fail(struct cc *c, int rc, const char *msg)
-{
-	c->e->line = 0;
-	c->e->col = 0;
-	snprintf(c->e->msg, sizeof(c->e->msg), "%s", msg);
-	return rc;
-}
-
 /* Bump writer; with base NULL it only measures. */
 struct sw {
 	uint8_t *base;

@@ -16,6 +16,9 @@
  * back: `freeable` once the previous plan is retired, or `fresh` if the
  * new plan is never swapped in.  A failed compile changes nothing (its
  * blocks are already returned) and writes only into the target slot.
+ *
+ * The target and result types (struct pc_target, pc_ids, pc_result) live
+ * in patch_cc.h, which the stages share; this header brings them along.
  */
 #ifndef SB_PATCH_COMPILE_H
 #define SB_PATCH_COMPILE_H
@@ -24,64 +27,37 @@
 #include <stdint.h>
 
 #include "rt/dsp/plan.h"
+#include "server/patch/patch_cc.h"
 #include "server/patch/patch_heap.h"
 #include "server/patch/patch_lex.h"
 
-struct pc_target {
-	uint8_t *slot;		/* a free slot: not the active or pending one */
-	uint64_t slot_bytes;
-	struct ph_heap *heap;	/* base must be mapped: init writes state */
-	const uint8_t *prev;	/* the plan that will run just before this
-				 * one (state reuse), or NULL */
-	uint32_t rate;
-	uint64_t serial;
-};
-
-struct pc_ids {
-	char (*id)[SB_NODE_ID_MAX];
-	uint32_t n;
-};
-
-struct pc_result {
-	uint32_t n_nodes;	/* including the built-in in/out */
-	uint32_t n_bufs;
-	uint64_t plan_bytes;
-	struct pc_ids kept;	/* same id, type, shape: state carried over */
-	struct pc_ids added;	/* fresh state (a changed type or shape is
-				 * both removed and added) */
-	struct pc_ids removed;
-	uint64_t *freeable;	/* heap offsets used only by prev: ph_free
-				 * them once prev is retired */
-	uint32_t n_freeable;
-	uint64_t *fresh;	/* heap offsets this compile allocated: ph_free
-				 * them if the plan is never swapped in */
-	uint32_t n_fresh;
-	struct patch_err err;	/* on -EINVAL (or -ENOMEM / heap full) */
-};
-
 /*
- * Heap owner thread (whichever one thread owns the heap bookkeeping; the
- * server compiles off the control thread).  0 or a negative errno with
- * r->err set ("line L, column C: ..." for errors in the text).  Always
- * pc_result_free(r).
+ * Compile on the thread that owns the heap bookkeeping while it runs: the
+ * server's worker (ctl_defer, off the control thread), the renderer's
+ * main thread.  0 or a negative errno with r->err set ("line L, column C:
+ * ..." for errors in the text).  Always pc_result_free(r).
  */
+/* thread: worker, main */
 int pc_compile(const char *text, size_t len, const struct pc_target *t,
 	       struct pc_result *r);
 
-/* Heap owner thread: release the lists in *r (not heap blocks). */
+/* Release the lists in *r (not heap blocks). */
+/* thread: any */
 void pc_result_free(struct pc_result *r);
 
 /*
- * Heap owner thread: mark every heap block a plan uses (its nodes' state, its
- * signal buffers) as used - after a server restart, ph_reset() and call
- * this for the active and the pending plan.  A block two plans share is
- * marked once.  0, or -EPROTO (not a plan), -EINVAL (blocks overlap or
- * lie outside the heap) with err set.
+ * Mark every heap block a plan uses (its nodes' state, its signal
+ * buffers) as used - after a server restart, ph_reset() and call this for
+ * the active and the pending plan.  A block two plans share is marked
+ * once.  0, or -EPROTO (not a plan), -EINVAL (blocks overlap or lie
+ * outside the heap) with err set.  The heap's owner: the control thread.
  */
+/* thread: control */
 int pc_heap_mark_plan(struct ph_heap *h, const uint8_t *slot,
 		      uint64_t slot_bytes, char *err, size_t errlen);
 
-/* Any thread: heap blocks a plan uses; *offs malloc'd (free() it). */
+/* Heap blocks a plan uses; *offs malloc'd (free() it). */
+/* thread: any */
 int pc_plan_blocks(const uint8_t *slot, uint64_t **offs, uint32_t *n);
 
 #endif

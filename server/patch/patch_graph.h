@@ -42,11 +42,13 @@ struct pg_graph {
 };
 
 /*
- * Any thread: the graph of a valid plan (sb_plan_check passed).  Strings
- * point into the module table and the slot: use *g while the slot is
- * unchanged.  0, -EPROTO (not a plan), -ENOMEM.  pg_free() it.
+ * The graph of a valid plan (sb_plan_check passed).  Strings point into
+ * the module table and the slot: use *g while the slot is unchanged.  0,
+ * -EPROTO (not a plan), -ENOMEM.  pg_free() it.
  */
+/* thread: any */
 int pg_export(const uint8_t *slot, struct pg_graph *g);
+/* thread: any */
 void pg_free(struct pg_graph *g);
 
 #endif

@@ -13,19 +13,22 @@
 #include "server/patch/patch_lex.h"
 
 /*
- * Any thread: {"nodes":[{"id","type","params":{name: number | enum word |
- * pattern text}}], "edges":[{"from":"lfo.out","to":"flt.cutoff",
- * "scale":400}]}.  NULL on out of memory.
+ * {"nodes":[{"id","type","params":{name: number | enum word | pattern
+ * text}}], "edges":[{"from":"lfo.out","to":"flt.cutoff","scale":400}]}.
+ * NULL on out of memory.
  */
+/* thread: any */
 json_t *pj_graph(const struct pg_graph *g);
 
-/* Any thread: ["id", ...] (kept / added / removed). */
+/* ["id", ...] (kept / added / removed). */
+/* thread: any */
 json_t *pj_ids(const struct pc_ids *ids);
 
 /*
- * Any thread: {"ok":false,"error":"line 4, column 18: ...","line":4,
- * "column":18}; line and column only for errors in the text.
+ * {"ok":false,"error":"line 4, column 18: ...","line":4,"column":18};
+ * line and column only for errors in the text.
  */
+/* thread: any */
 json_t *pj_error(const struct patch_err *e);
 
 #endif

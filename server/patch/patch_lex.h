@@ -53,20 +53,23 @@ struct plex {
 	int line, col;
 };
 
-/* Any thread: start lexing src[0..len). */
+/* Start lexing src[0..len). */
+/* thread: any */
 void plex_init(struct plex *lx, const char *src, size_t len);
 
 /*
- * Any thread: the next token into *t; 0, or -EINVAL with *e set (an
- * unterminated string, a bad number, a character the language has no use
- * for).
+ * The next token into *t; 0, or -EINVAL with *e set (an unterminated
+ * string, a bad number, a character the language has no use for).
  */
+/* thread: any */
 int plex_next(struct plex *lx, struct plex_token *t, struct patch_err *e);
 
-/* Any thread: human name of a token kind, for "expected ..." errors. */
+/* Human name of a token kind, for "expected ..." errors. */
+/* thread: any */
 const char *plex_kind_name(enum plex_kind k);
 
-/* Any thread: set *e to "line L, column C: <fmt>"; returns -EINVAL. */
+/* Set *e to "line L, column C: <fmt>"; returns -EINVAL. */
+/* thread: any */
 int patch_errf(struct patch_err *e, struct patch_pos at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

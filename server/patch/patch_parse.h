@@ -70,17 +70,19 @@ struct pp_patch {
 };
 
 /*
- * Any thread: parse text[0..len) into *p (zeroed first).  0, or -EINVAL
- * with *e set (p is then freed), or -ENOMEM.  Always pp_free() a parsed
- * patch.
+ * Parse text[0..len) into *p (zeroed first).  0, or -EINVAL with *e set
+ * (p is then freed), or -ENOMEM.  Always pp_free() a parsed patch.
  */
+/* thread: any */
 int pp_parse(const char *text, size_t len, struct pp_patch *p,
 	     struct patch_err *e);
 
-/* Any thread: release what pp_parse allocated; p may be zeroed. */
+/* Release what pp_parse allocated; p may be zeroed. */
+/* thread: any */
 void pp_free(struct pp_patch *p);
 
-/* Any thread: the node with this id, or NULL. */
+/* The node with this id, or NULL. */
+/* thread: any */
 const struct pp_node *pp_find_node(const struct pp_patch *p, const char *id);
 
 #endif

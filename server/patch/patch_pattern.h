@@ -20,20 +20,23 @@
 #include <stddef.h>
 
 /*
- * Any thread: a note name (c3, eb4, f#2, bb-1; letter, optional # or b,
- * octave) -> MIDI note (c4 = 60, a4 = 69).  0, or -EINVAL (not a note
- * name, or outside 0..127).
+ * A note name (c3, eb4, f#2, bb-1; letter, optional # or b, octave) ->
+ * MIDI note (c4 = 60, a4 = 69).  0, or -EINVAL (not a note name, or
+ * outside 0..127).
  */
+/* thread: any */
 int ppat_note(const char *s, size_t len, int *midi);
 
-/* Any thread: MIDI note -> Hz (A4 = 440). */
+/* MIDI note -> Hz (A4 = 440). */
+/* thread: any */
 double ppat_midi_hz(double midi);
 
 /*
- * Any thread: compile pattern text[0..len) into a malloc'd struct
- * sb_seq_data blob (*data, *bytes; free() it).  0; -EINVAL with the
- * message in err and the byte offset of the problem in *err_off; -ENOMEM.
+ * Compile pattern text[0..len) into a malloc'd struct sb_seq_data blob
+ * (*data, *bytes; free() it).  0; -EINVAL with the message in err and
+ * the byte offset of the problem in *err_off; -ENOMEM.
  */
+/* thread: any */
 int ppat_compile(const char *text, size_t len, void **data, size_t *bytes,
 		 size_t *err_off, char *err, size_t errlen);
 
