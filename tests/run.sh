@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh - every test (what `make test` runs after building):
-# unit tests (build/test_*), the RT guard self-test, then the integration
+# unit tests (build/test_*), the source checks (tests/lint/), the RT guard
+# self-test, then the integration
 # and browser tests with node's test runner, whose summary ends the output.
 # Exits non-zero when anything failed.
 set -uo pipefail
@@ -19,6 +20,11 @@ for src in tests/unit/test_*.c; do
 	elif ! "$t"; then
 		failed+=("$t")
 	fi
+done
+
+for lint in tests/lint/*.sh; do
+	echo "== $lint"
+	bash "$lint" || failed+=("$lint")
 done
 
 if [ -f tests/rtguard/selftest.sh ]; then
