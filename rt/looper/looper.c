@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt/looper/looper_track.h"
+
 #define LP_MAX_COLUMN_BEATS 4096
 #define LP_TRIM_HOLD_S 0.1	/* wait this long for trimmed chunks */
 
