@@ -110,27 +110,6 @@ static void timing_record(struct sb_timing *t, uint64_t ns)
 	timing_add(&t->count, 1);
 }
 
-/*
- * looper.record with the transport stopped starts it: beat 0 is frame 0
- * of this cycle, and the recording starts right there.  A stop handled
- * earlier in the same drain counts as stopped.
- */
-static void start_for_record(struct sb_engine *e, const struct sb_msg *m)
-{
-	const struct sb_looper_args *a = &m->u.looper;
-	const struct sb_arena_geom *g = &e->arena.hdr->geom;
-	struct sb_msg s = { .type = SB_CMD_TRANSPORT_START };
-
-	if (m->type != SB_CMD_LOOPER_ACTION || a->value != SB_LA_RECORD)
-		return;
-	if ((e->tr.running && !e->tr.pending_stop) || e->tr.pending_start)
-		return;
-	if (a->column < 0 || (uint32_t)a->column >= g->n_columns ||
-	    a->track < 0 || (uint32_t)a->track >= g->n_tracks)
-		return;
-	sb_transport_cmd(&e->tr, &s);
-}
-
 static void handle_cmd(struct sb_engine *e, const struct sb_msg *m)
 {
 	struct sb_msg r = { .type = SB_EVT_PONG, .id = m->id };
@@ -154,8 +133,6 @@ static void handle_cmd(struct sb_engine *e, const struct sb_msg *m)
 	default:
 		if (sb_subsys_dispatch(m))
 			emit_ack(e, m->id, -ENOSYS);
-		else
-			start_for_record(e, m);
 	}
 }
 
@@ -405,6 +382,7 @@ static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
 	e->ctx.n_inputs = e->st.n_inputs;
 	e->ctx.emit = emit;
 	e->ctx.emit_arg = e;
+	e->ctx.transport = &e->tr;
 	e->ctx.cfg = c;
 	sb_transport_init(&e->tr, e->ctx.sample_rate);
 	rc = sb_subsys_init_all(&e->ctx, err, errlen);

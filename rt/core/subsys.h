@@ -34,6 +34,12 @@ struct sb_rt_ctx {
 	uint32_t n_inputs;
 	sb_emit_fn emit;
 	void *emit_arg;
+	/*
+	 * The engine's transport, process thread only.  Commands are drained
+	 * before it advances, so sb_transport_cmd from handle_cmd takes
+	 * effect in the same cycle; read it, change it only that way.
+	 */
+	struct sb_transport *transport;
 	const struct sb_config *cfg;	/* init only: do not keep the pointer */
 };
 

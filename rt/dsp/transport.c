@@ -130,6 +130,11 @@ int sb_transport_cmd(struct sb_transport *t, const struct sb_msg *m)
 	return 0;
 }
 
+int sb_transport_will_run(const struct sb_transport *t)
+{
+	return (t->running && !t->pending_stop) || t->pending_start;
+}
+
 /* Smallest beat index whose start is at or after transport frame p. */
 static int64_t first_beat_from(const struct sb_transport *t, uint64_t p)
 {

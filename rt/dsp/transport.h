@@ -15,7 +15,8 @@
  * before the subsystems run, and hands each subsystem the cycle's struct
  * sb_beats (read-only) inside struct sb_block.  Transport commands
  * (SB_CMD_TRANSPORT_*) are handled by the engine core through
- * sb_transport_cmd.
+ * sb_transport_cmd; a subsystem whose own command starts the transport
+ * (the looper's record) uses the same call on sb_rt_ctx.transport.
  */
 #ifndef SB_TRANSPORT_H
 #define SB_TRANSPORT_H
@@ -81,6 +82,12 @@ void sb_transport_cycle(struct sb_transport *t, uint32_t nframes,
  * 0 or a negative errno for the ACK.
  */
 int sb_transport_cmd(struct sb_transport *t, const struct sb_msg *m);
+
+/*
+ * RT: process thread only.  1 when the transport runs in the next cycle:
+ * it runs and no stop waits, or a start waits.
+ */
+int sb_transport_will_run(const struct sb_transport *t);
 
 /* Any thread: frame (transport time) where beat k starts. */
 uint64_t sb_transport_beat_pos(const struct sb_transport *t, int64_t k);

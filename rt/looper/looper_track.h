@@ -67,6 +67,7 @@ struct looper {
 	struct lp_pool pool;
 	sb_emit_fn emit;
 	void *emit_arg;
+	struct sb_transport *transport;	/* the engine's; a record starts it */
 	uint32_t rate, n_col, n_trk;
 	uint32_t in_l, in_r;	/* 0-based input indices */
 	uint32_t declick;
