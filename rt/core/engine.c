@@ -372,6 +372,7 @@ fail:
 }
 
 static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
+			   const struct sb_subsys *const *list, size_t n,
 			   char *err, size_t errlen)
 {
 	int rc;
@@ -385,7 +386,7 @@ static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
 	e->ctx.transport = &e->tr;
 	e->ctx.cfg = c;
 	sb_transport_init(&e->tr, e->ctx.sample_rate);
-	rc = sb_subsys_init_all(&e->ctx, err, errlen);
+	rc = sb_subsys_init_all(list, n, &e->ctx, err, errlen);
 	e->ctx.cfg = NULL;	/* the config is the caller's; init-time only */
 	e->subsys_ready = rc == 0;
 	return rc;
@@ -430,8 +431,9 @@ static void announce(struct sb_engine *e)
 	emit(e, &m);
 }
 
-int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
-		   size_t errlen)
+int sb_engine_open(struct sb_engine *e, const struct sb_config *c,
+		   const struct sb_subsys *const *subsys, size_t n_subsys,
+		   char *err, size_t errlen)
 {
 	int rc;
 
@@ -445,7 +447,7 @@ int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
 	lock_memory();
 	rc = register_ports(e, err, errlen);
 	if (!rc)
-		rc = init_subsystems(e, c, err, errlen);
+		rc = init_subsystems(e, c, subsys, n_subsys, err, errlen);
 	if (!rc)
 		rc = set_callbacks(e, err, errlen);
 	if (rc)

@@ -59,14 +59,16 @@ struct sb_engine {
  * Connect to JACK (JackNoStartServer | JackUseExactName, plus
  * JackServerName when c->jack.server is set), claim the instance's arena,
  * mlockall (a refusal is only a warning), register the ports, initialise
- * the subsystems, publish a first status and push SB_EVT_STARTED.
+ * the n_subsys subsystems of the list (processing order; it must outlive
+ * the engine), publish a first status and push SB_EVT_STARTED.
  * Returns 0, -ECONNREFUSED when JACK cannot be reached, the arena's error
  * (-EEXIST, -EPROTO, -EBUSY, -EINVAL ...) or another -errno, with a
  * one-line message in err; on error nothing stays open.
  * Main thread.
  */
-int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
-		   size_t errlen);
+int sb_engine_open(struct sb_engine *e, const struct sb_config *c,
+		   const struct sb_subsys *const *subsys, size_t n_subsys,
+		   char *err, size_t errlen);
 
 /* jack_activate.  0 or -EIO with a message.  Main thread. */
 int sb_engine_start(struct sb_engine *e, char *err, size_t errlen);

@@ -2,10 +2,11 @@
  * subsys.h - the one table of engine subsystems.
  *
  * Everything the engine does to audio besides the core bookkeeping lives
- * in a subsystem: the input meter today, the looper, patch, sampler and
- * tap later.  Each is one struct sb_subsys (a name, the command-type range
- * it owns, and its hooks) and subsys.c lists them in processing order.
- * The engine never names a subsystem; it only walks the table.
+ * in a subsystem: meters, click, MIDI I/O, looper, patch; sampler and tap
+ * later.  Each is one struct sb_subsys (a name, the command-type range it
+ * owns, and its hooks).  The binary's wiring (rt/subsys_table.c) lists
+ * them in processing order and hands the list to sb_subsys_init_all; the
+ * engine never names a subsystem, it only walks the list it was given.
  *
  * Lifecycle: init (main thread, before jack_activate; the only place a
  * subsystem may allocate) -> process / handle_cmd / report on the process
@@ -22,6 +23,8 @@
 #include "rt/common/config.h"
 #include "rt/common/proto.h"
 #include "rt/dsp/transport.h"
+
+#define SB_SUBSYS_MAX 16	/* longest list sb_subsys_init_all takes */
 
 /* RT: push one event to the server; a full ring drops and counts it. */
 typedef void (*sb_emit_fn)(void *arg, const struct sb_msg *m);
@@ -82,11 +85,14 @@ struct sb_subsys {
 };
 
 /*
- * Initialise every subsystem in table order.  On failure the ones already
- * initialised are finalised again and err names the subsystem.
+ * Take the list of n subsystems (processing order; it must outlive the
+ * engine) and initialise each in that order; every walk below uses it.
+ * On failure the ones already initialised are finalised again and err
+ * names the subsystem; -EINVAL for more than SB_SUBSYS_MAX.
  * Main thread, before jack_activate.
  */
-int sb_subsys_init_all(const struct sb_rt_ctx *ctx, char *err, size_t errlen);
+int sb_subsys_init_all(const struct sb_subsys *const *list, size_t n,
+		       const struct sb_rt_ctx *ctx, char *err, size_t errlen);
 
 /* RT: process thread only.  Run every subsystem over one block. */
 void sb_subsys_process_all(const struct sb_block *b);
