@@ -134,7 +134,7 @@ struct sb_meter_args {
 /* SB_CMD_CLICK_SET */
 struct sb_click_args {
 	int32_t enabled;	/* 0/1 */
-	float volume;		/* 0..1 */
+	double volume;		/* 0..1, checked as sent */
 };
 
 /* SB_CMD_PATCH_SWAP */
