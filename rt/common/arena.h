@@ -48,7 +48,7 @@
 #include "rt/common/ring.h"
 
 #define SB_ARENA_MAGIC 0x58425342u	/* "SBSX" little-endian */
-#define SB_ABI_VERSION 4u
+#define SB_ABI_VERSION 5u
 #define SB_MAX_INPUTS 16
 #define SB_INSTANCE_MAX 32
 #define SB_TIMING_BUCKETS 4096		/* 1 us each; last = overflow */

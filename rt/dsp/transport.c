@@ -105,14 +105,15 @@ int sb_transport_cmd(struct sb_transport *t, const struct sb_msg *m)
 	switch (m->type) {
 	case SB_CMD_TRANSPORT_TEMPO:
 		/* written so that NaN fails too */
-		if (!(m->u.d[0] >= BPM_MIN && m->u.d[0] <= BPM_MAX))
+		if (!(m->u.tempo.bpm >= BPM_MIN && m->u.tempo.bpm <= BPM_MAX))
 			return -EINVAL;
-		t->pending_bpm = m->u.d[0];
+		t->pending_bpm = m->u.tempo.bpm;
 		break;
 	case SB_CMD_TRANSPORT_METER:
-		if (m->u.i[0] < 1 || m->u.i[0] > BPB_MAX)
+		if (m->u.meter.beats_per_bar < 1 ||
+		    m->u.meter.beats_per_bar > BPB_MAX)
 			return -EINVAL;
-		t->pending_bpb = (uint32_t)m->u.i[0];
+		t->pending_bpb = (uint32_t)m->u.meter.beats_per_bar;
 		break;
 	case SB_CMD_TRANSPORT_START:
 		t->pending_start = 1;

@@ -688,8 +688,8 @@ static int looper_init(const struct sb_rt_ctx *ctx, void **state, char *err,
 
 const struct sb_subsys sb_looper_subsys = {
 	.name = "looper",
-	.cmd_first = SB_CMD_LOOPER_COLUMN,
-	.cmd_last = 0x12f,
+	.cmd_first = SB_CMD_RANGE_LOOPER_FIRST,
+	.cmd_last = SB_CMD_RANGE_LOOPER_LAST,
 	.init = looper_init,
 	.process = looper_process,
 	.handle_cmd = looper_cmd,

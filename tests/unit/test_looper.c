@@ -501,7 +501,7 @@ static void test_bad_commands(void **state)
 	cmd(SB_CMD_LOOPER_QUANTIZE, 0, 0, 7, -EINVAL);
 	cmd(SB_CMD_LOOPER_COLUMN, -1, 0, 4, -EINVAL);
 	cmd(SB_CMD_LOOPER_LOAD, 0, 0, SB_TRACK_PLAYING, -EINVAL);
-	cmd(0x12f, 0, 0, 0, -ENOSYS);
+	cmd(SB_CMD_RANGE_LOOPER_LAST, 0, 0, 0, -ENOSYS);
 }
 
 /* out == k * in(src) exactly over [from+skip, from+n-skip) */

@@ -32,9 +32,9 @@ static int send(struct sb_transport *t, uint16_t type, double d, int64_t i)
 	struct sb_msg m = { .type = type };
 
 	if (type == SB_CMD_TRANSPORT_TEMPO)
-		m.u.d[0] = d;
+		m.u.tempo.bpm = d;
 	else
-		m.u.i[0] = i;
+		m.u.meter.beats_per_bar = (int32_t)i;
 	return sb_transport_cmd(t, &m);
 }
 
