@@ -29,8 +29,9 @@ extern const struct sb_subsys sb_click_subsys;
  * Write one burst of len frames at hz into dst: a cosine whose envelope
  * rises over about 0.5 ms (the first sample is already non-zero, so the
  * onset is the beat frame itself), decays exponentially and ends at
- * zero.  Peak about 1.  Any thread (pure; no allocation).
+ * zero.  Peak about 1.  Pure; no allocation.
  */
+/* thread: any */
 void sb_click_burst(float *dst, uint32_t len, double hz, uint32_t rate);
 
 #endif
