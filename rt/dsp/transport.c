@@ -43,7 +43,7 @@ void sb_transport_init(struct sb_transport *t, uint32_t rate)
 /*
  * (k - anchor) * 60 * rate is an exact integer in a double for any
  * musical length, so the one division by bpm is the only rounding; the
- * MIDI clock (rt/midi_io.c) relies on the same order of operations.
+ * MIDI clock (rt/core/midi_io.c) relies on the same order of operations.
  */
 uint64_t sb_transport_beat_pos(const struct sb_transport *t, int64_t k)
 {

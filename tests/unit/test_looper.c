@@ -1,7 +1,7 @@
 /*
- * test_looper.c - the looper subsystem (rt/looper*.c, rt/layer.c) driven
+ * test_looper.c - the looper subsystem (rt/looper/) driven
  * without JACK: an arena laid out in ordinary memory, the real transport
- * (rt/transport.c), a fake server that keeps chunk_free stocked, saves
+ * (rt/dsp/transport.c), a fake server that keeps chunk_free stocked, saves
  * what arrives in chunk_filled and recycles chunk_release, and blocks of
  * a known input signal.  Checked: record length and onset on the beat,
  * bit-exact playback apart from the declick fades, overdub sums, undo and

@@ -1,5 +1,5 @@
 /*
- * test_transport.c - the beat clock (rt/transport.c): beats land on the
+ * test_transport.c - the beat clock (rt/dsp/transport.c): beats land on the
  * exact frames of the anchored grid whatever the block sizes, every beat
  * is reported once, bars follow the meter, tempo and meter changes wait
  * for the next beat, missed time keeps the grid, start/stop/restart.
