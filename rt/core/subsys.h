@@ -1,5 +1,6 @@
 /*
- * subsys.h - the one table of engine subsystems.
+ * subsys.h - the engine's subsystems: what one is, and the walks over
+ * the list the engine is given.
  *
  * Everything the engine does to audio besides the core bookkeeping lives
  * in a subsystem: meters, click, MIDI I/O, looper, patch; sampler and tap

@@ -10,10 +10,11 @@
  * at most SB_PLAN_BLOCK frames, walk nodes[] in order (already sorted:
  * every node comes after the nodes it reads, except reads of a delay's
  * output, which see the previous sub-block - that is how feedback through
- * a delay works); for each node gather its inputs (sum of scale * source buffer over its
- * connections, or the zero buffer), build its per-frame parameters
- * (smoothed base value gliding to the plan's target, plus the sum of the
- * connections into that parameter), and call the module's process.
+ * a delay works); for each node gather its inputs (sum of scale * source
+ * buffer over its connections, or the zero buffer), build its per-frame
+ * parameters (smoothed base value gliding to the plan's target, plus the
+ * sum of the connections into that parameter), and call the module's
+ * process.
  *
  * State blocks: each node's heap block starts with struct sb_node_state
  * (param smoothing), then the module's own state.  A node the server kept

@@ -159,9 +159,9 @@ static void on_beat(struct looper *lp, int64_t beat, uint32_t bib)
 /*
  * Frame 0 of a block: quantize off applies what came in now; a stopped
  * transport applies everything but record/overdub, which wait for the
- * start (a record starts it, see start_for_record).  A recording with no column
- * length may only end on a beat, so its length is whole beats.  In the
- * block where the transport starts, beat 0 at frame 0 takes them all.
+ * start (a record starts it, see start_for_record).  A recording with no
+ * column length may only end on a beat, so its length is whole beats.  In
+ * the block where the transport starts, beat 0 at frame 0 takes them all.
  */
 static void block_start(struct looper *lp)
 {
