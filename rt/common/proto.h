@@ -86,6 +86,8 @@ enum sb_evt_type {
 	SB_EVT_XRUN = 3,
 	/* engine (re)started on this arena: u.started.generation, pid */
 	SB_EVT_STARTED = 4,
+	/* Event numbers are a space of their own, numbered like the commands
+	 * of the same subsystem; nothing routes events by range. */
 
 	/* a track changed (state, next_state, layer, solo, volume):
 	 * struct sb_looper_args with stream/frames of the current layer */
