@@ -31,7 +31,7 @@ DSP_SRC    = $(wildcard rt/dsp/*.c)
 # The patch language and compiler: server code the renderer links too.
 PATCH_SRC  = $(filter-out server/patch/cmd_patch.c server/patch/patch.c \
 		server/patch/watch.c,$(wildcard server/patch/*.c))
-RT_SRC     = rt/main.c $(wildcard rt/core/*.c rt/looper/*.c rt/patch/*.c)
+RT_SRC     = $(wildcard rt/*.c rt/core/*.c rt/looper/*.c rt/patch/*.c)
 SERVER_SRC = $(wildcard server/*.c server/cmd/*.c server/core/*.c \
 		server/front/*.c server/audio/*.c server/looper/*.c \
 		server/patch/*.c)

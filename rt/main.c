@@ -14,6 +14,7 @@
 
 #include "rt/common/config.h"
 #include "rt/core/engine.h"
+#include "rt/subsys_table.h"
 
 #define EXIT_USAGE 2
 #define WAIT_TICK_NS 100000000L	/* how often the main loop looks at JACK */
@@ -140,7 +141,8 @@ static int run(const struct sb_config *c, const sigset_t *sigs)
 {
 	static struct sb_engine engine;	/* outlives the JACK threads */
 	char err[512];
-	int rc = sb_engine_open(&engine, c, err, sizeof(err));
+	int rc = sb_engine_open(&engine, c, sb_subsys_table,
+				sb_subsys_table_len, err, sizeof(err));
 
 	if (rc) {
 		fprintf(stderr, "stagebox-rt: %s\n", err);

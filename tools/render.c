@@ -309,7 +309,7 @@ static int render(struct world *w, const struct opts *o, SNDFILE *sf,
 	int rc;
 
 	sb_transport_init(&tr, o->rate);
-	m.u.d[0] = o->bpm;
+	m.u.tempo.bpm = o->bpm;
 	sb_transport_cmd(&tr, &m);
 	m.type = SB_CMD_TRANSPORT_START;
 	sb_transport_cmd(&tr, &m);

@@ -48,7 +48,7 @@
 #include "rt/common/ring.h"
 
 #define SB_ARENA_MAGIC 0x58425342u	/* "SBSX" little-endian */
-#define SB_ABI_VERSION 4u
+#define SB_ABI_VERSION 5u
 #define SB_MAX_INPUTS 16
 #define SB_INSTANCE_MAX 32
 #define SB_TIMING_BUCKETS 4096		/* 1 us each; last = overflow */
@@ -215,64 +215,76 @@ struct sb_arena {
 	char shm_name[SB_INSTANCE_MAX + 16];
 };
 
-/* Defaults used when the config says nothing. Any thread. */
+/* Defaults used when the config says nothing. */
+/* thread: any */
 void sb_arena_geom_default(struct sb_arena_geom *g);
 
 /* 0 if the instance name is usable in a shm name ([A-Za-z0-9_-]{1,32}). */
+/* thread: any */
 int sb_instance_valid(const char *instance);
 
 /*
  * Fill hdr's geometry, offsets and total size for g.  Returns 0 or
- * -EINVAL with a message naming the bad size.  Any thread.
+ * -EINVAL with a message naming the bad size.
  */
+/* thread: any */
 int sb_arena_layout(const struct sb_arena_geom *g, struct sb_arena_hdr *hdr,
 		    char *err, size_t errlen);
 
 /*
- * Engine start-up (main thread, before jack_activate).  Reuses an existing
- * arena of this instance when its ABI and geometry match and its engine is
- * dead, so recorded chunks survive an engine crash; creates a fresh one
+ * Engine start-up, before jack_activate.  Reuses an existing arena of
+ * this instance when its ABI and geometry match and its engine is dead,
+ * so recorded chunks survive an engine crash; creates a fresh one
  * otherwise.  Refuses (-EEXIST) when a live engine owns it and (-EPROTO)
  * when the arena speaks another ABI version.  *reused says which happened.
  * Claims the arena: engine_pid = getpid(), engine_generation++.
  */
+/* thread: main */
 int sb_arena_open_engine(struct sb_arena *a, const char *instance,
 			 const struct sb_arena_geom *g, int *reused,
 			 char *err, size_t errlen);
 
 /*
  * Server: map an existing arena.  -ENOENT when there is none yet,
- * -EPROTO on a foreign ABI or a bad header.  Server threads only.
+ * -EPROTO on a foreign ABI or a bad header.
  */
+/* thread: control */
 int sb_arena_attach(struct sb_arena *a, const char *instance,
 		    char *err, size_t errlen);
 
-/* Unmap.  Safe on a zeroed or already-detached arena.  Not RT. */
+/* Unmap.  Safe on a zeroed or already-detached arena. */
+/* thread: main, control */
 void sb_arena_detach(struct sb_arena *a);
 
-/* Remove /dev/shm/stagebox-<instance>.  0 or -errno.  Not RT. */
+/* Remove /dev/shm/stagebox-<instance>.  0 or -errno. */
+/* thread: main, control */
 int sb_arena_unlink(const char *instance);
 
 /*
  * 1 when the object now behind the instance's name is a different arena
  * than the one mapped (the engine recreated it), 0 when the same, a
- * negative errno when it cannot be opened.  Server threads only.
+ * negative errno when it cannot be opened.
  */
+/* thread: control */
 int sb_arena_replaced(const struct sb_arena *a, const char *instance);
 
-/* Resolve a header offset to an address. Any thread. */
+/* Resolve a header offset to an address. */
+/* thread: any */
 static inline void *sb_arena_at(const struct sb_arena *a, uint64_t off)
 {
 	return a->base + off;
 }
 
+/* The ring whose header is at offset off. */
+/* thread: any */
 static inline struct sb_ring *sb_arena_ring(const struct sb_arena *a,
 					    uint64_t off)
 {
 	return (struct sb_ring *)(a->base + off);
 }
 
-/* Plan slot k (k < geom.plan_slots) and the DSP heap.  Any thread. */
+/* Plan slot k (k < geom.plan_slots). */
+/* thread: any */
 static inline uint8_t *sb_arena_plan_slot(const struct sb_arena *a,
 					  uint32_t k)
 {
@@ -280,12 +292,15 @@ static inline uint8_t *sb_arena_plan_slot(const struct sb_arena *a,
 	       (uint64_t)k * ((a->hdr->geom.plan_slot_bytes + 63u) & ~63ull);
 }
 
+/* The DSP heap. */
+/* thread: any */
 static inline uint8_t *sb_arena_heap(const struct sb_arena *a)
 {
 	return a->base + a->hdr->off_heap;
 }
 
-/* Chunk idx's header; its samples follow it. Any thread. */
+/* Chunk idx's header; its samples follow it. */
+/* thread: any */
 static inline struct sb_chunk *sb_arena_chunk(const struct sb_arena *a,
 					      uint32_t idx)
 {
@@ -293,6 +308,8 @@ static inline struct sb_chunk *sb_arena_chunk(const struct sb_arena *a,
 				   (uint64_t)idx * a->hdr->chunk_bytes);
 }
 
+/* The interleaved samples after a chunk's header. */
+/* thread: any */
 static inline float *sb_chunk_samples(struct sb_chunk *c)
 {
 	return (float *)(c + 1);
@@ -301,33 +318,44 @@ static inline float *sb_chunk_samples(struct sb_chunk *c)
 /*
  * Seqlock over an array of atomic words: one writer (RT-safe, never
  * blocks), any number of readers that retry until the copy is whole.
- * seq is the block's counter, words its payload of `bytes` bytes.
+ * seq is the block's counter, words its payload of `bytes` bytes.  The
+ * writer is the engine (the snapshots below).
  */
+/* thread: main, process */
 void sb_seq_publish(_Atomic uint32_t *seq, _Atomic uint64_t *words,
 		    const void *src, size_t bytes);
+/* Never blocks; retries while the writer is inside. */
+/* thread: any */
 void sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
 		 size_t bytes);
 
-/* RT: process thread only (the single status writer). */
+/* The single status writer: the engine (its main thread only before
+ * activation). */
+/* thread: main, process */
 void sb_status_publish(const struct sb_arena *a, const struct sb_status *s);
 
-/* Any thread.  Retries until the copy is consistent; never blocks. */
+/* Retries until the copy is consistent; never blocks. */
+/* thread: any */
 void sb_status_read(const struct sb_arena *a, struct sb_status *s);
 
-/* RT: process thread only (the looper). */
+/* The single looper-snapshot writer: the engine, like the status. */
+/* thread: main, process */
 void sb_looper_publish(const struct sb_arena *a,
 		       const struct sb_looper_status *s);
 
-/* Any thread. */
+/* Retries until the copy is consistent; never blocks. */
+/* thread: any */
 void sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s);
 
-/* The chunk owner map.  Any thread; only a chunk's owner stores. */
+/* The chunk owner map; only a chunk's owner stores. */
+/* thread: any */
 static inline _Atomic uint8_t *sb_arena_chunk_owner(const struct sb_arena *a)
 {
 	return (_Atomic uint8_t *)(a->base + a->hdr->off_chunk_owner);
 }
 
-/* CLOCK_MONOTONIC in ns.  Any thread (vDSO, no I/O, no lock). */
+/* CLOCK_MONOTONIC in ns (vDSO, no I/O, no lock). */
+/* thread: any */
 uint64_t sb_now_ns(void);
 
 #endif

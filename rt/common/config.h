@@ -59,29 +59,34 @@ struct sb_config {
 
 struct json_t;
 
-/* The JSON type of v as a word for messages ("string", "integer" ...).
- * Any thread. */
+/* The JSON type of v as a word for messages ("string", "integer" ...). */
+/* thread: any */
 const char *sb_json_type_name(const struct json_t *v);
 
-/* Fill every field with its default.  Any thread. */
+/* Fill every field with its default. */
+/* thread: any */
 void sb_config_defaults(struct sb_config *c);
 
 /*
  * Parse JSON text over the values already in c (so defaults stay where
  * the text is silent).  name is used in messages (a file path).
  * Returns 0, or -EINVAL with a message in err; c is untouched on error.
+ * Allocates (jansson); called at start-up.
  */
+/* thread: main, control */
 int sb_config_parse(struct sb_config *c, const char *text, const char *name,
 		    char *err, size_t errlen);
 
 /* Read and parse a file.  -errno when it cannot be read. */
+/* thread: main, control */
 int sb_config_load(struct sb_config *c, const char *path, char *err,
 		   size_t errlen);
 
 /*
  * Print the effective config as "key=value" lines (dotted keys), for
- * shell scripts (deploy/run.sh).  Not RT.
+ * shell scripts (deploy/run.sh).
  */
+/* thread: main */
 void sb_config_dump(const struct sb_config *c, FILE *out);
 
 #endif

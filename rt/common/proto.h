@@ -5,14 +5,30 @@
  * line and a message is published with one release store.  Commands flow
  * server -> engine, events engine -> server.  A command that expects an
  * answer carries a non-zero id; the engine echoes it in the event.
- * Later subsystems (looper, patch, sampler) add their own types in their
- * number ranges below; the payload layout of each type is documented
- * next to it.
+ * Each subsystem owns one range of command numbers (SB_CMD_RANGE_*,
+ * its sb_subsys cmd_first..cmd_last) and adds its types there; each type
+ * names its payload, a member of the union in struct sb_msg.
  */
 #ifndef SB_PROTO_H
 #define SB_PROTO_H
 
 #include <stdint.h>
+
+/* Command number ranges, inclusive: who owns which commands. */
+#define SB_CMD_RANGE_CORE_FIRST 0x001		/* engine core: ping, timing */
+#define SB_CMD_RANGE_CORE_LAST 0x0ff
+#define SB_CMD_RANGE_TRANSPORT_FIRST 0x100	/* engine core: transport */
+#define SB_CMD_RANGE_TRANSPORT_LAST 0x107
+#define SB_CMD_RANGE_CLICK_FIRST 0x108		/* rt/core/click.c */
+#define SB_CMD_RANGE_CLICK_LAST 0x10f
+#define SB_CMD_RANGE_LOOPER_FIRST 0x110		/* rt/looper/ */
+#define SB_CMD_RANGE_LOOPER_LAST 0x12f
+#define SB_CMD_RANGE_PATCH_FIRST 0x200		/* rt/patch/ */
+#define SB_CMD_RANGE_PATCH_LAST 0x2ff
+#define SB_CMD_RANGE_SAMPLER_FIRST 0x300	/* the sampler, to come */
+#define SB_CMD_RANGE_SAMPLER_LAST 0x3ff
+#define SB_CMD_RANGE_TAP_FIRST 0x400		/* the tap, to come */
+#define SB_CMD_RANGE_TAP_LAST 0x4ff
 
 enum sb_cmd_type {
 	SB_CMD_NONE = 0,
@@ -20,21 +36,20 @@ enum sb_cmd_type {
 	SB_CMD_PING = 1,
 	/* zero the callback timing histogram */
 	SB_CMD_TIMING_RESET = 2,
-	/* 0x100.. transport/click/looper, 0x200.. patch, 0x300.. sampler,
-	 * 0x400.. tap.  Unless said otherwise a command with an id is answered
-	 * by SB_EVT_ACK (u.ack.status 0 or -errno). */
+	/* Unless said otherwise a command with an id is answered by
+	 * SB_EVT_ACK (u.ack.status 0 or -errno). */
 
-	/* transport (engine core): u.d[0] bpm (20..300) */
+	/* transport (engine core), SB_CMD_RANGE_TRANSPORT: u.tempo */
 	SB_CMD_TRANSPORT_TEMPO = 0x100,
-	/* u.i[0] beats per bar (1..32) */
+	/* u.meter */
 	SB_CMD_TRANSPORT_METER = 0x101,
 	SB_CMD_TRANSPORT_START = 0x102,
 	SB_CMD_TRANSPORT_STOP = 0x103,
 
-	/* click (rt/click.c): u.i[0] enabled, u.d[1] volume 0..1 */
+	/* click (rt/core/click.c), SB_CMD_RANGE_CLICK: u.click */
 	SB_CMD_CLICK_SET = 0x108,
 
-	/* looper (rt/looper.c), 0x110..0x12f; see struct sb_looper_args */
+	/* looper (rt/looper/), SB_CMD_RANGE_LOOPER: u.looper */
 	SB_CMD_LOOPER_COLUMN = 0x110,	/* column, value = beats (0 clears) */
 	SB_CMD_LOOPER_QUANTIZE = 0x111,	/* value = enum sb_quantize */
 	SB_CMD_LOOPER_MONITOR = 0x112,	/* value = 0/1 */
@@ -48,15 +63,16 @@ enum sb_cmd_type {
 	/* empty every track and column, release every chunk */
 	SB_CMD_LOOPER_RESET = 0x116,
 
-	/* patch (rt/patch.c), 0x200..0x2ff.  SWAP: u.i[0] plan slot, u.i[1]
-	 * enum sb_quantize (0 next cycle, 1 next beat, 2 next bar; with the
-	 * transport stopped there is no grid: next cycle).  ACK 0 when the
-	 * swap is scheduled, then SB_EVT_PATCH_SWAPPED with the same id when
-	 * it happened; -EINVAL (bad slot or plan: the old plan keeps
-	 * running), -EBUSY (another swap is still waiting for its boundary). */
+	/* patch (rt/patch/), SB_CMD_RANGE_PATCH.  SWAP: u.swap, the plan slot
+	 * and when (with the transport stopped there is no grid: next cycle).
+	 * ACK 0 when the swap is scheduled, then SB_EVT_PATCH_SWAPPED with the
+	 * same id when it happened; -EINVAL (bad slot or plan: the old plan
+	 * keeps running), -EBUSY (another swap is still waiting for its
+	 * boundary). */
 	SB_CMD_PATCH_SWAP = 0x200,
-	/* stop at the next cycle: ACK 0, then SB_EVT_PATCH_SWAPPED (new slot
-	 * -1); a swap still waiting for its boundary is dropped (u.i[6]) */
+	/* stop at the next cycle: ACK 0, then SB_EVT_PATCH_SWAPPED (u.swapped,
+	 * slot -1); a swap still waiting for its boundary is dropped
+	 * (u.swapped.dropped) */
 	SB_CMD_PATCH_STOP = 0x201,
 };
 
@@ -70,6 +86,8 @@ enum sb_evt_type {
 	SB_EVT_XRUN = 3,
 	/* engine (re)started on this arena: u.started.generation, pid */
 	SB_EVT_STARTED = 4,
+	/* Event numbers are a space of their own, numbered like the commands
+	 * of the same subsystem; nothing routes events by range. */
 
 	/* a track changed (state, next_state, layer, solo, volume):
 	 * struct sb_looper_args with stream/frames of the current layer */
@@ -82,11 +100,7 @@ enum sb_evt_type {
 	SB_EVT_MIDI_IN = 0x120,
 
 	/* the patch engine switched plans (id of the SWAP/STOP command):
-	 * u.i[0] new slot (-1 after a stop), u.i[1] retired slot (-1 none),
-	 * u.i[2] frame offset in the cycle, u.i[3] serial of the new plan (0
-	 * none), u.i[4] engine frame of the switch, u.i[5] transport frame
-	 * (-1 while stopped), u.i[6] a pending swap's slot that a stop
-	 * dropped (-1 none) */
+	 * u.swapped */
 	SB_EVT_PATCH_SWAPPED = 0x200,
 };
 
@@ -134,13 +148,13 @@ struct sb_meter_args {
 /* SB_CMD_CLICK_SET */
 struct sb_click_args {
 	int32_t enabled;	/* 0/1 */
-	float volume;		/* 0..1 */
+	double volume;		/* 0..1, checked as sent */
 };
 
 /* SB_CMD_PATCH_SWAP */
 struct sb_patch_swap_args {
 	int32_t slot;		/* plan slot to switch to */
-	int32_t quantize;	/* enum sb_quantize */
+	int32_t quantize;	/* enum sb_quantize: next cycle, beat or bar */
 };
 
 /* SB_EVT_PATCH_SWAPPED (after a SWAP or a STOP) */
@@ -160,8 +174,6 @@ struct sb_msg {
 	uint32_t id;		/* request id, echoed in the reply; 0 = none */
 	union {
 		uint8_t raw[56];
-		int64_t i[7];
-		double d[7];
 		struct {
 			uint64_t t_sent_ns;
 			uint64_t engine_frame;

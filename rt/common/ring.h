@@ -14,9 +14,11 @@
  * Thread contract: exactly one producer thread and one consumer thread
  * (possibly in different processes).  Producer calls: *_push, *_write,
  * write_space.  Consumer calls: *_pop, *_peek, *_read, read_space, skip.
- * sb_ring_init is called once by whoever lays out the memory, before
- * either side runs.  None of these calls allocate, lock or block, so all
- * of them may be used on the JACK process thread.
+ * sb_ring_init is called once by whoever lays out the memory (the
+ * engine's main thread, creating the arena), before either side runs.
+ * None of these calls allocate, lock or block, so all of them may be used
+ * on the JACK process thread: their tag is "any", and which side of a
+ * given ring a thread is on decides which of them it may call.
  */
 #ifndef SB_RING_H
 #define SB_RING_H
@@ -39,18 +41,22 @@ struct sb_ring {
 	uint8_t pad2[SB_CACHELINE - 16];
 };
 
-/* Bytes of data area a ring of this geometry needs. Any thread. */
+/* Bytes of data area a ring of this geometry needs. */
+/* thread: any */
 static inline uint64_t sb_ring_data_bytes(uint32_t capacity, uint32_t elem_size)
 {
 	return (uint64_t)capacity * elem_size;
 }
 
+/* 1 if v is a power of two. */
+/* thread: any */
 static inline int sb_is_pow2(uint32_t v)
 {
 	return v && !(v & (v - 1));
 }
 
 /* Lay out an empty ring. Creator only, before any other user. */
+/* thread: main */
 static inline int sb_ring_init(struct sb_ring *r, uint32_t capacity,
 			       uint32_t elem_size, uint64_t data_off)
 {
@@ -65,12 +71,15 @@ static inline int sb_ring_init(struct sb_ring *r, uint32_t capacity,
 	return 0;
 }
 
+/* The ring's data area. */
+/* thread: any */
 static inline uint8_t *sb_ring_data(struct sb_ring *r)
 {
 	return (uint8_t *)r + r->data_off;
 }
 
 /* Elements the consumer can read now. Consumer side. */
+/* thread: any */
 static inline uint32_t sb_ring_read_space(struct sb_ring *r)
 {
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
@@ -79,6 +88,7 @@ static inline uint32_t sb_ring_read_space(struct sb_ring *r)
 }
 
 /* Elements the producer can write now. Producer side. */
+/* thread: any */
 static inline uint32_t sb_ring_write_space(struct sb_ring *r)
 {
 	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
@@ -87,6 +97,7 @@ static inline uint32_t sb_ring_write_space(struct sb_ring *r)
 }
 
 /* Copy n elements into the ring at free-running index idx, wrapping. */
+/* thread: any */
 static inline void sb_ring__copy_in(struct sb_ring *r, uint32_t idx,
 				    const void *src, uint32_t n)
 {
@@ -101,6 +112,8 @@ static inline void sb_ring__copy_in(struct sb_ring *r, uint32_t idx,
 		       (n - first) * es);
 }
 
+/* Copy n elements out of the ring from free-running index idx. */
+/* thread: any */
 static inline void sb_ring__copy_out(struct sb_ring *r, uint32_t idx,
 				     void *dst, uint32_t n)
 {
@@ -119,6 +132,7 @@ static inline void sb_ring__copy_out(struct sb_ring *r, uint32_t idx,
  * Write up to n elements; returns how many were written (0 when full).
  * Producer side.
  */
+/* thread: any */
 static inline uint32_t sb_ring_write(struct sb_ring *r, const void *src,
 				     uint32_t n)
 {
@@ -135,6 +149,7 @@ static inline uint32_t sb_ring_write(struct sb_ring *r, const void *src,
 }
 
 /* Read up to n elements; returns how many were read. Consumer side. */
+/* thread: any */
 static inline uint32_t sb_ring_read(struct sb_ring *r, void *dst, uint32_t n)
 {
 	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -150,18 +165,21 @@ static inline uint32_t sb_ring_read(struct sb_ring *r, void *dst, uint32_t n)
 }
 
 /* One element in: 0, or -EAGAIN when full. Producer side. */
+/* thread: any */
 static inline int sb_ring_push(struct sb_ring *r, const void *elem)
 {
 	return sb_ring_write(r, elem, 1) ? 0 : -EAGAIN;
 }
 
 /* One element out: 0, or -EAGAIN when empty. Consumer side. */
+/* thread: any */
 static inline int sb_ring_pop(struct sb_ring *r, void *elem)
 {
 	return sb_ring_read(r, elem, 1) ? 0 : -EAGAIN;
 }
 
 /* Copy the oldest element without consuming it. Consumer side. */
+/* thread: any */
 static inline int sb_ring_peek(struct sb_ring *r, void *elem)
 {
 	if (!sb_ring_read_space(r))
@@ -172,6 +190,7 @@ static inline int sb_ring_peek(struct sb_ring *r, void *elem)
 }
 
 /* Drop everything readable, e.g. stale audio on attach. Consumer side. */
+/* thread: any */
 static inline uint32_t sb_ring_skip_all(struct sb_ring *r)
 {
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);

@@ -130,11 +130,12 @@ static void click_cmd(void *state, const struct sb_msg *m)
 {
 	struct click *c = state;
 	struct sb_msg r = { .type = SB_EVT_ACK, .id = m->id };
-	double v = m->u.d[1];
+	const struct sb_click_args *a = &m->u.click;
+	double v = a->volume;
 
 	/* the table routes only SB_CMD_CLICK_SET here; NaN fails the test */
 	if (v >= 0.0 && v <= 1.0) {
-		c->enabled = m->u.i[0] != 0;
+		c->enabled = a->enabled != 0;
 		c->volume = (float)v;
 	} else {
 		r.u.ack.status = -EINVAL;

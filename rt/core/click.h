@@ -7,8 +7,8 @@
  * init; the process thread only copies them out, scaled by a volume that
  * glides (a few ms) so a change never clicks.  Off by default, volume 0.5.
  *
- * Command: SB_CMD_CLICK_SET, u.i[0] enabled (0/1), u.d[1] volume 0..1;
- * ACK 0, or -EINVAL for a volume outside 0..1.
+ * Command: SB_CMD_CLICK_SET, u.click (struct sb_click_args: enabled 0/1,
+ * volume 0..1); ACK 0, or -EINVAL for a volume outside 0..1.
  */
 #ifndef SB_CLICK_H
 #define SB_CLICK_H
@@ -29,8 +29,9 @@ extern const struct sb_subsys sb_click_subsys;
  * Write one burst of len frames at hz into dst: a cosine whose envelope
  * rises over about 0.5 ms (the first sample is already non-zero, so the
  * onset is the beat frame itself), decays exponentially and ends at
- * zero.  Peak about 1.  Any thread (pure; no allocation).
+ * zero.  Peak about 1.  Pure; no allocation.
  */
+/* thread: any */
 void sb_click_burst(float *dst, uint32_t len, double hz, uint32_t rate);
 
 #endif

@@ -110,27 +110,6 @@ static void timing_record(struct sb_timing *t, uint64_t ns)
 	timing_add(&t->count, 1);
 }
 
-/*
- * looper.record with the transport stopped starts it: beat 0 is frame 0
- * of this cycle, and the recording starts right there.  A stop handled
- * earlier in the same drain counts as stopped.
- */
-static void start_for_record(struct sb_engine *e, const struct sb_msg *m)
-{
-	const struct sb_looper_args *a = &m->u.looper;
-	const struct sb_arena_geom *g = &e->arena.hdr->geom;
-	struct sb_msg s = { .type = SB_CMD_TRANSPORT_START };
-
-	if (m->type != SB_CMD_LOOPER_ACTION || a->value != SB_LA_RECORD)
-		return;
-	if ((e->tr.running && !e->tr.pending_stop) || e->tr.pending_start)
-		return;
-	if (a->column < 0 || (uint32_t)a->column >= g->n_columns ||
-	    a->track < 0 || (uint32_t)a->track >= g->n_tracks)
-		return;
-	sb_transport_cmd(&e->tr, &s);
-}
-
 static void handle_cmd(struct sb_engine *e, const struct sb_msg *m)
 {
 	struct sb_msg r = { .type = SB_EVT_PONG, .id = m->id };
@@ -154,8 +133,6 @@ static void handle_cmd(struct sb_engine *e, const struct sb_msg *m)
 	default:
 		if (sb_subsys_dispatch(m))
 			emit_ack(e, m->id, -ENOSYS);
-		else
-			start_for_record(e, m);
 	}
 }
 
@@ -395,6 +372,7 @@ fail:
 }
 
 static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
+			   const struct sb_subsys *const *list, size_t n,
 			   char *err, size_t errlen)
 {
 	int rc;
@@ -405,9 +383,10 @@ static int init_subsystems(struct sb_engine *e, const struct sb_config *c,
 	e->ctx.n_inputs = e->st.n_inputs;
 	e->ctx.emit = emit;
 	e->ctx.emit_arg = e;
+	e->ctx.transport = &e->tr;
 	e->ctx.cfg = c;
 	sb_transport_init(&e->tr, e->ctx.sample_rate);
-	rc = sb_subsys_init_all(&e->ctx, err, errlen);
+	rc = sb_subsys_init_all(list, n, &e->ctx, err, errlen);
 	e->ctx.cfg = NULL;	/* the config is the caller's; init-time only */
 	e->subsys_ready = rc == 0;
 	return rc;
@@ -452,8 +431,9 @@ static void announce(struct sb_engine *e)
 	emit(e, &m);
 }
 
-int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
-		   size_t errlen)
+int sb_engine_open(struct sb_engine *e, const struct sb_config *c,
+		   const struct sb_subsys *const *subsys, size_t n_subsys,
+		   char *err, size_t errlen)
 {
 	int rc;
 
@@ -467,7 +447,7 @@ int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
 	lock_memory();
 	rc = register_ports(e, err, errlen);
 	if (!rc)
-		rc = init_subsystems(e, c, err, errlen);
+		rc = init_subsystems(e, c, subsys, n_subsys, err, errlen);
 	if (!rc)
 		rc = set_callbacks(e, err, errlen);
 	if (rc)

@@ -59,26 +59,31 @@ struct sb_engine {
  * Connect to JACK (JackNoStartServer | JackUseExactName, plus
  * JackServerName when c->jack.server is set), claim the instance's arena,
  * mlockall (a refusal is only a warning), register the ports, initialise
- * the subsystems, publish a first status and push SB_EVT_STARTED.
+ * the n_subsys subsystems of the list (processing order; it must outlive
+ * the engine), publish a first status and push SB_EVT_STARTED.
  * Returns 0, -ECONNREFUSED when JACK cannot be reached, the arena's error
  * (-EEXIST, -EPROTO, -EBUSY, -EINVAL ...) or another -errno, with a
  * one-line message in err; on error nothing stays open.
- * Main thread.
  */
-int sb_engine_open(struct sb_engine *e, const struct sb_config *c, char *err,
-		   size_t errlen);
+/* thread: main */
+int sb_engine_open(struct sb_engine *e, const struct sb_config *c,
+		   const struct sb_subsys *const *subsys, size_t n_subsys,
+		   char *err, size_t errlen);
 
-/* jack_activate.  0 or -EIO with a message.  Main thread. */
+/* jack_activate.  0 or -EIO with a message. */
+/* thread: main */
 int sb_engine_start(struct sb_engine *e, char *err, size_t errlen);
 
-/* 1 once JACK told us the server is gone.  Any thread. */
+/* 1 once JACK told us the server is gone. */
+/* thread: any */
 int sb_engine_jack_gone(struct sb_engine *e);
 
 /*
  * Deactivate and close the client, give the arena up (engine_pid = 0) and
  * remove it when no live server is attached and no recorded audio waits
- * in the chunk_filled ring.  Main thread.  Safe after a failed open.
+ * in the chunk_filled ring.  Safe after a failed open.
  */
+/* thread: main */
 void sb_engine_close(struct sb_engine *e);
 
 #endif

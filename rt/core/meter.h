@@ -22,11 +22,13 @@ extern const struct sb_subsys sb_out_meter_subsys;
 
 /*
  * Gain that lowers a level by SB_METER_FALL_DB_PER_S over nframes at rate.
- * Any thread (pure; no allocation).
+ * Pure; no allocation.
  */
+/* thread: any */
 float sb_meter_fall_gain(uint32_t nframes, uint32_t rate);
 
-/* Largest |x| of n samples.  Any thread (pure). */
+/* Largest |x| of n samples.  Pure. */
+/* thread: any */
 float sb_meter_block_peak(const float *x, uint32_t n);
 
 #endif

@@ -1,42 +1,32 @@
 /*
- * subsys.c - the table itself, and the walks over it.
+ * subsys.c - the walks over the list of subsystems the engine was given.
  *
- * The per-subsystem state pointers live here rather than in the engine so
- * that adding a subsystem touches this table and nothing else.  One
- * engine per process, so file-scope state is enough.
+ * The list and the per-subsystem state pointers live here rather than in
+ * the engine, so the engine only says "all of them".  One engine per
+ * process, so file-scope state is enough.
  */
 #include "rt/core/subsys.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include "rt/core/click.h"
-#include "rt/looper/looper.h"
-#include "rt/core/meter.h"
-#include "rt/core/midi_io.h"
-#include "rt/patch/patch.h"
-
-/* Processing order. */
-static const struct sb_subsys *const table[] = {
-	&sb_meter_subsys,
-	&sb_click_subsys,
-	&sb_midi_io_subsys,
-	&sb_looper_subsys,
-	&sb_patch_subsys,
-	&sb_out_meter_subsys,	/* last: sees the finished mix */
-};
-
-#define N_SUBSYS (sizeof(table) / sizeof(table[0]))
-
-static void *state[N_SUBSYS];
+static const struct sb_subsys *const *table;	/* as handed to init_all */
+static void *state[SB_SUBSYS_MAX];
 static size_t n_ready;	/* how many of table[] are initialised */
 
-int sb_subsys_init_all(const struct sb_rt_ctx *ctx, char *err, size_t errlen)
+int sb_subsys_init_all(const struct sb_subsys *const *list, size_t n,
+		       const struct sb_rt_ctx *ctx, char *err, size_t errlen)
 {
 	char why[256] = "";
 	int rc;
 
-	for (n_ready = 0; n_ready < N_SUBSYS; n_ready++) {
+	if (n > SB_SUBSYS_MAX) {
+		snprintf(err, errlen, "%zu subsystems, at most %d", n,
+			 SB_SUBSYS_MAX);
+		return -EINVAL;
+	}
+	table = list;
+	for (n_ready = 0; n_ready < n; n_ready++) {
 		const struct sb_subsys *s = table[n_ready];
 
 		state[n_ready] = NULL;

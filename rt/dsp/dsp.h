@@ -1,8 +1,10 @@
 /*
- * dsp.h - small inline helpers the modules share (rt/mod_*.c), so no
+ * dsp.h - small inline helpers the modules share (rt/dsp/mod_*.c), so no
  * module carries its own copy: band-limiting corrections, fast pitch and
  * trig approximations, denormal flushing, one-pole coefficients, the
- * transport grid.  Everything here is pure arithmetic: RT-safe.
+ * transport grid.  Everything here is pure arithmetic on what the caller
+ * hands it: RT-safe, and callable from any thread (the engine's process
+ * thread, the offline renderer, the server).
  */
 #ifndef SB_DSP_H
 #define SB_DSP_H
@@ -18,19 +20,21 @@
 #define SB_TWO_PI 6.28318530717959f
 
 /*
- * rt/plan.c: the buffer every unconnected input points at.  Modules may
+ * rt/dsp/plan.c: the buffer every unconnected input points at.  Modules may
  * compare an input pointer with it to skip work (an unmodulated pitch
  * needs no exp2 per frame).
  */
 extern const float sb_zero_block[SB_PLAN_BLOCK];
 
+/* 1 if the input is not connected (points at sb_zero_block). */
+/* thread: any */
 static inline int sb_unconnected(const float *in)
 {
 	return in == sb_zero_block;
 }
 
 /*
- * rt/plan.c's parameter buffers hold SB_PLAN_BLOCK frames and then one
+ * rt/dsp/plan.c's parameter buffers hold SB_PLAN_BLOCK frames and then one
  * flag: nonzero when the parameter is neither gliding nor connected, so
  * every frame of the block holds the same value.  Modules use it to skip
  * per-frame coefficient updates.  (A convention of this executor: p[k]
@@ -38,12 +42,15 @@ static inline int sb_unconnected(const float *in)
  */
 #define SB_PARAM_STRIDE (SB_PLAN_BLOCK + 4)
 
+/* 1 if parameter buffer p holds one value over the whole block. */
+/* thread: any */
 static inline int sb_param_const(const float *p)
 {
 	return p[SB_PLAN_BLOCK] != 0.0f;
 }
 
 /* Values this small are flushed to 0 so feedback never goes subnormal. */
+/* thread: any */
 static inline float sb_flush(float x)
 {
 	return fabsf(x) < 1e-20f ? 0.0f : x;
@@ -58,6 +65,8 @@ static inline float sb_flush(float x)
 typedef float sb_v4 __attribute__((vector_size(16)));
 typedef int32_t sb_v4i __attribute__((vector_size(16)));
 
+/* Four floats from p, any alignment. */
+/* thread: any */
 static inline sb_v4 sb_v4_load(const float *p)
 {
 	sb_v4 v;
@@ -66,17 +75,22 @@ static inline sb_v4 sb_v4_load(const float *p)
 	return v;
 }
 
+/* Four floats to p, any alignment. */
+/* thread: any */
 static inline void sb_v4_store(float *p, sb_v4 v)
 {
 	memcpy(p, &v, sizeof(v));
 }
 
+/* x in every lane. */
+/* thread: any */
 static inline sb_v4 sb_v4_set(float x)
 {
 	return (sb_v4){ x, x, x, x };
 }
 
-/* Per lane: a < b ? a : b, and the max. */
+/* Per lane: a < b ? a : b. */
+/* thread: any */
 static inline sb_v4 sb_v4_min(sb_v4 a, sb_v4 b)
 {
 	sb_v4i m = a < b;
@@ -84,6 +98,8 @@ static inline sb_v4 sb_v4_min(sb_v4 a, sb_v4 b)
 	return (sb_v4)((m & (sb_v4i)a) | (~m & (sb_v4i)b));
 }
 
+/* Per lane: a > b ? a : b. */
+/* thread: any */
 static inline sb_v4 sb_v4_max(sb_v4 a, sb_v4 b)
 {
 	sb_v4i m = a > b;
@@ -91,6 +107,8 @@ static inline sb_v4 sb_v4_max(sb_v4 a, sb_v4 b)
 	return (sb_v4)((m & (sb_v4i)a) | (~m & (sb_v4i)b));
 }
 
+/* d[0..n) = v. */
+/* thread: any */
 static inline void sb_fill(float *d, float v, uint32_t n)
 {
 	sb_v4 x = sb_v4_set(v);
@@ -103,6 +121,7 @@ static inline void sb_fill(float *d, float v, uint32_t n)
 }
 
 /* d = a + k * s (a may be d). */
+/* thread: any */
 static inline void sb_madd(float *d, const float *a, const float *s, float k,
 			   uint32_t n)
 {
@@ -117,6 +136,7 @@ static inline void sb_madd(float *d, const float *a, const float *s, float k,
 }
 
 /* 1 if all n (>= 1) values equal the first (exactly). */
+/* thread: any */
 static inline int sb_is_const(const float *x, uint32_t n)
 {
 	sb_v4 x0 = sb_v4_set(x[0]);
@@ -132,6 +152,7 @@ static inline int sb_is_const(const float *x, uint32_t n)
 }
 
 /* d += a * b. */
+/* thread: any */
 static inline void sb_muladd(float *d, const float *a, const float *b,
 			     uint32_t n)
 {
@@ -145,6 +166,7 @@ static inline void sb_muladd(float *d, const float *a, const float *b,
 }
 
 /* d = k * s. */
+/* thread: any */
 static inline void sb_scale(float *d, const float *s, float k, uint32_t n)
 {
 	sb_v4 kv = sb_v4_set(k);
@@ -157,6 +179,7 @@ static inline void sb_scale(float *d, const float *s, float k, uint32_t n)
 }
 
 /* d = a * b. */
+/* thread: any */
 static inline void sb_mul(float *d, const float *a, const float *b,
 			  uint32_t n)
 {
@@ -168,6 +191,8 @@ static inline void sb_mul(float *d, const float *a, const float *b,
 		d[i] = a[i] * b[i];
 }
 
+/* x limited to [lo, hi]. */
+/* thread: any */
 static inline float sb_clampf(float x, float lo, float hi)
 {
 	return x < lo ? lo : (x > hi ? hi : x);
@@ -178,6 +203,7 @@ static inline float sb_clampf(float x, float lo, float hi)
  * and a degree-6 Taylor series of e^(f ln 2) around 0.5: relative error
  * below 2e-7 (far below a thousandth of a cent), no libm call.
  */
+/* thread: any */
 static inline float sb_exp2(float x)
 {
 	float fi, f, u, p;
@@ -197,6 +223,7 @@ static inline float sb_exp2(float x)
  * sin(2 pi t) for any t in [0, 1).  Folded to x in [-pi/2, pi/2] and an
  * odd Taylor series to x^11: error below 1e-7.
  */
+/* thread: any */
 static inline float sb_sin2pi(float t)
 {
 	float u = t - 0.5f, x, x2;
@@ -216,6 +243,7 @@ static inline float sb_sin2pi(float t)
  * tan(pi x) for x in (0, 0.5): the filter prewarp.  A [5/4] Pade
  * approximant on [0, pi/4], and tan(pi x) = 1 / tan(pi (0.5 - x)) above.
  */
+/* thread: any */
 static inline float sb_tan_pi(float x)
 {
 	int flip = x > 0.25f;
@@ -231,6 +259,7 @@ static inline float sb_tan_pi(float x)
  * of a phase t in [0, 1) advancing dt per frame (the integral of the
  * two-frame polynomial step residual), for the corners of a triangle.
  */
+/* thread: any */
 static inline float sb_blamp(float t, float dt)
 {
 	float x;
@@ -247,6 +276,7 @@ static inline float sb_blamp(float t, float dt)
 }
 
 /* Coefficient of a one-pole that covers 1 - 1/e of a step in `sec`. */
+/* thread: any */
 static inline float sb_onepole_coef(float sec, uint32_t rate)
 {
 	if (sec <= 0.0f)
@@ -255,6 +285,7 @@ static inline float sb_onepole_coef(float sec, uint32_t rate)
 }
 
 /* y += (1 - c) * (x - y): one step of a one-pole lowpass. */
+/* thread: any */
 static inline float sb_onepole(float *y, float x, float c)
 {
 	*y = sb_flush(x + c * (*y - x));
@@ -262,6 +293,7 @@ static inline float sb_onepole(float *y, float x, float c)
 }
 
 /* Next state of a 32-bit xorshift generator; never 0 once seeded. */
+/* thread: any */
 static inline uint32_t sb_rand(uint32_t *s)
 {
 	uint32_t x = *s;
@@ -274,6 +306,7 @@ static inline uint32_t sb_rand(uint32_t *s)
 }
 
 /* Uniform in [-1, 1). */
+/* thread: any */
 static inline float sb_randf(uint32_t *s)
 {
 	return (float)(int32_t)sb_rand(s) * (1.0f / 2147483648.0f);
@@ -285,6 +318,7 @@ static inline float sb_randf(uint32_t *s)
  * the transport's own beats, so a grid of whole beats lands exactly on
  * them.
  */
+/* thread: any */
 static inline uint64_t sb_grid_start(int64_t k, double len)
 {
 	int64_t f = llround((double)k * len);
@@ -293,6 +327,7 @@ static inline uint64_t sb_grid_start(int64_t k, double len)
 }
 
 /* The k whose interval holds frame p. */
+/* thread: any */
 static inline int64_t sb_grid_index(uint64_t p, double len)
 {
 	int64_t k = (int64_t)floor((double)p / len);
@@ -305,6 +340,7 @@ static inline int64_t sb_grid_index(uint64_t p, double len)
 }
 
 /* Transport frame of block frame i, or 0 with *ok = 0 when stopped. */
+/* thread: any */
 static inline uint64_t sb_transport_frame(const struct sb_mod_ctx *c,
 					  uint32_t i, int *ok)
 {
@@ -322,6 +358,7 @@ static inline uint64_t sb_transport_frame(const struct sb_mod_ctx *c,
 	}
 
 /* state_size of a module with no state of its own. */
+/* thread: any */
 static inline size_t sb_no_state(const float *p, uint32_t rate)
 {
 	(void)p;
@@ -330,6 +367,7 @@ static inline size_t sb_no_state(const float *p, uint32_t rate)
 }
 
 /* init for a module whose fresh state is all zeros (memory is zeroed). */
+/* thread: any */
 static inline void sb_init_zeroed(void *state, const float *p,
 				  uint32_t rate)
 {
@@ -355,6 +393,7 @@ enum { SB_OSC_VOCT, SB_OSC_FM, SB_OSC_N_INPUTS };
  * the rate.  Unconnected inputs cost nothing; with both unconnected and
  * freq constant, dt is one value (the same one the loops would make).
  */
+/* thread: any */
 static inline void sb_osc_dt(float *dt, const float *freq,
 			     const float *const *in, uint32_t n,
 			     uint32_t rate)
@@ -385,6 +424,7 @@ static inline void sb_osc_dt(float *dt, const float *freq,
 }
 
 /* Phase + dt, wrapped into [0, 1). */
+/* thread: any */
 static inline float sb_phase_next(float t, float dt)
 {
 	t += dt;
@@ -392,6 +432,7 @@ static inline float sb_phase_next(float t, float dt)
 }
 
 /* Phase t + d wrapped into [0, 1), for d in [0, 1). */
+/* thread: any */
 static inline float sb_phase_add(float t, float d)
 {
 	t += d;
@@ -405,7 +446,7 @@ static inline float sb_phase_add(float t, float d)
  * exact sub-frame time.  Being centred it needs SB_BLEP_HALF frames of
  * look-ahead, so these oscillators sound SB_BLEP_HALF frames late; in
  * exchange aliasing stays ~60 dB down, and a frame without a jump costs
- * one add.  rt/plan.c fills the table once at program start.
+ * one add.  rt/dsp/plan.c fills the table once at program start.
  */
 #define SB_BLEP_HALF 16
 #define SB_BLEP_LEN (2 * SB_BLEP_HALF)	/* ring slots, a power of two */
@@ -419,6 +460,7 @@ struct sb_blep {
 };
 
 /* A jump of amp happened f frames (0 <= f < 1) before the current frame. */
+/* thread: any */
 static inline void sb_blep_step(struct sb_blep *b, float f, float amp)
 {
 	const uint32_t m = SB_BLEP_LEN - 1;
@@ -439,6 +481,7 @@ static inline void sb_blep_step(struct sb_blep *b, float f, float amp)
 }
 
 /* The current frame's naive value in; the frame SB_BLEP_HALF ago out. */
+/* thread: any */
 static inline float sb_blep_out(struct sb_blep *b, float naive)
 {
 	const uint32_t m = SB_BLEP_LEN - 1;
@@ -460,6 +503,7 @@ static inline float sb_blep_out(struct sb_blep *b, float naive)
  * same order as with sb_blep_step / sb_blep_out (the reference), so the
  * samples are the same.  acc holds n + SB_BLEP_LEN floats.
  */
+/* thread: any */
 static inline void sb_blep_begin(const struct sb_blep *b, float *acc,
 				 uint32_t n)
 {
@@ -471,6 +515,7 @@ static inline void sb_blep_begin(const struct sb_blep *b, float *acc,
 }
 
 /* A jump of amp f frames (0 <= f < 1) before block frame i. */
+/* thread: any */
 static inline void sb_blep_jump(float *acc, uint32_t i, float f, float amp)
 {
 	float x = sb_clampf(f, 0.0f, 0.9999f) * SB_BLEP_PHASES;
@@ -487,6 +532,7 @@ static inline void sb_blep_jump(float *acc, uint32_t i, float f, float amp)
 }
 
 /* The block's n output frames out; the pending tail back into b. */
+/* thread: any */
 static inline void sb_blep_end(struct sb_blep *b, const float *acc,
 			       float *out, uint32_t n)
 {

@@ -1,6 +1,6 @@
 /*
  * mod_seq.c - pattern sequencer.  The pattern is compiled by the server
- * (rt/seq_data.h); one pattern cycle is one bar of the transport.  Which
+ * (rt/dsp/seq_data.h); one pattern cycle is one bar of the transport.  Which
  * event sounds is a pure function of the transport frame: bar b =
  * floor(frame / bar length) (with the transport's rounding), variant
  * b mod n_cycles, the event whose start frame round((b + start) * bar)

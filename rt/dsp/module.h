@@ -1,16 +1,18 @@
 /*
  * module.h - the DSP module contract.
  *
- * A module type is one rt/mod_<type>.c file defining one struct
- * sb_mod_def, listed in the one table in rt/modtable.c.  Its lifecycle:
+ * A module type is one rt/dsp/mod_<type>.c file defining one struct
+ * sb_mod_def, listed in the one table in rt/dsp/modtable.c.  Its lifecycle:
  *
- *   state_size(params, rate)   any thread: bytes of state for these
+ *   state_size(params, rate)   thread: any.  Bytes of state for these
  *                              shape parameters (delay max time ...)
- *   init(state, params, rate)  off the audio thread (server compiling a
- *                              patch, or the offline renderer): fresh
- *                              state in memory the caller allocated
- *   process(...)               RT: one block of at most SB_PLAN_BLOCK
- *                              frames; no allocation, locks, I/O
+ *   init(state, params, rate)  thread: worker (the server compiling a
+ *                              patch; the offline renderer's main
+ *                              thread): fresh state in memory the
+ *                              caller allocated
+ *   process(...)               thread: process.  One block of at most
+ *                              SB_PLAN_BLOCK frames; no allocation,
+ *                              locks, I/O
  *
  * State lives in the arena's DSP heap (or the renderer's memory), never
  * inside the module code, so a module whose id, type and shape survive a
@@ -64,7 +66,7 @@ struct sb_mod_midi {
 	} ev[64];
 };
 
-/* What a module sees of the world during one block. RT, read-only. */
+/* What a module sees of the world during one block; read-only. */
 struct sb_mod_ctx {
 	uint32_t nframes;		/* <= SB_PLAN_BLOCK */
 	uint32_t rate;
@@ -85,24 +87,29 @@ struct sb_mod_def {
 	uint32_t n_outputs;
 	const struct sb_param_def *params;
 	uint32_t n_params;
-	/* any thread: bytes of state; params are the node's values */
+	/* bytes of state; params are the node's values */
+	/* thread: any */
 	size_t (*state_size)(const float *params, uint32_t rate);
-	/* off the audio thread: make fresh state (memory is zeroed) */
+	/* make fresh state (memory is zeroed) */
+	/* thread: worker */
 	void (*init)(void *state, const float *params, uint32_t rate);
 	/*
-	 * RT.  in[i]: input i (a zero buffer when unconnected).  p[k]:
+	 * in[i]: input i (a zero buffer when unconnected).  p[k]:
 	 * parameter k per frame (smoothed value plus modulation; enum and
 	 * text params hold their index / 0).  out[j]: output j, to be
 	 * written (not added).  data: the node's compiled text data, or NULL.
 	 */
+	/* thread: process */
 	void (*process)(void *state, const struct sb_mod_ctx *c,
 			const float *const *in, const float *const *p,
 			float *const *out, const void *data);
 };
 
-/* rt/modtable.c: the one table.  Any thread. */
+/* rt/dsp/modtable.c: the one table. */
 extern const struct sb_mod_def *const sb_mod_table[];
 extern const uint32_t sb_mod_count;
+/* The module named type and its table index, or NULL. */
+/* thread: any */
 const struct sb_mod_def *sb_mod_find(const char *type, uint32_t *index);
 
 #endif

@@ -6,14 +6,15 @@
  * an offset - from the slot base for plan data, from the DSP heap base for
  * state and signal buffers - so the plan runs wherever it is mapped.
  *
- * Execution (sb_plan_run, RT): for each sub-block of at most SB_PLAN_BLOCK
- * frames, walk nodes[] in order (already sorted: every node comes after
- * the nodes it reads, except reads of a delay's output, which see the
- * previous sub-block - that is how feedback through a delay works); for
- * each node gather its inputs (sum of scale * source buffer over its
- * connections, or the zero buffer), build its per-frame parameters
- * (smoothed base value gliding to the plan's target, plus the sum of the
- * connections into that parameter), and call the module's process.
+ * Execution (sb_plan_run, on the process thread): for each sub-block of
+ * at most SB_PLAN_BLOCK frames, walk nodes[] in order (already sorted:
+ * every node comes after the nodes it reads, except reads of a delay's
+ * output, which see the previous sub-block - that is how feedback through
+ * a delay works); for each node gather its inputs (sum of scale * source
+ * buffer over its connections, or the zero buffer), build its per-frame
+ * parameters (smoothed base value gliding to the plan's target, plus the
+ * sum of the connections into that parameter), and call the module's
+ * process.
  *
  * State blocks: each node's heap block starts with struct sb_node_state
  * (param smoothing), then the module's own state.  A node the server kept
@@ -81,16 +82,19 @@ struct sb_node_state {
 	((sizeof(struct sb_node_state) + 63u) & ~(size_t)63u)
 
 /*
- * RT: run a plan over one cycle of nframes (split into sub-blocks).
+ * Run a plan over one cycle of nframes (split into sub-blocks).
  * slot: the plan's slot base; heap: the DSP heap base.  ctx carries the
  * transport, engine inputs/outputs and MIDI; its nframes/offset fields are
  * set per sub-block by sb_plan_run.  Pure: no JACK, no arena - the engine
- * and the offline renderer share it.
+ * and the offline renderer share it (the renderer's main thread plays
+ * the process thread's part).
  */
+/* thread: process */
 void sb_plan_run(const uint8_t *slot, uint8_t *heap, struct sb_mod_ctx *ctx,
 		 uint32_t nframes);
 
-/* Any thread: 0 if the slot holds a plan this build can run, -EPROTO. */
+/* 0 if the slot holds a plan this build can run, -EPROTO.  RT-safe. */
+/* thread: any */
 int sb_plan_check(const uint8_t *slot, uint64_t slot_bytes,
 		  uint64_t heap_bytes);
 

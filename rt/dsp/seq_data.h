@@ -51,9 +51,10 @@ struct sb_seq_data {
 	uint64_t bytes;		/* whole blob */
 };
 
-/* Any thread (RT-safe): the events of bar `bar` (may be negative). */
-static inline const struct sb_seq_event *
-sb_seq_events(const struct sb_seq_data *d, int64_t bar, uint32_t *count)
+/* The events of bar `bar` (may be negative).  RT-safe. */
+/* thread: any */
+static inline const struct sb_seq_event *sb_seq_events(
+	const struct sb_seq_data *d, int64_t bar, uint32_t *count)
 {
 	const uint8_t *base = (const uint8_t *)d;
 	const struct sb_seq_cycle *cy =

@@ -43,7 +43,7 @@ void sb_transport_init(struct sb_transport *t, uint32_t rate)
 /*
  * (k - anchor) * 60 * rate is an exact integer in a double for any
  * musical length, so the one division by bpm is the only rounding; the
- * MIDI clock (rt/midi_io.c) relies on the same order of operations.
+ * MIDI clock (rt/core/midi_io.c) relies on the same order of operations.
  */
 uint64_t sb_transport_beat_pos(const struct sb_transport *t, int64_t k)
 {
@@ -105,14 +105,15 @@ int sb_transport_cmd(struct sb_transport *t, const struct sb_msg *m)
 	switch (m->type) {
 	case SB_CMD_TRANSPORT_TEMPO:
 		/* written so that NaN fails too */
-		if (!(m->u.d[0] >= BPM_MIN && m->u.d[0] <= BPM_MAX))
+		if (!(m->u.tempo.bpm >= BPM_MIN && m->u.tempo.bpm <= BPM_MAX))
 			return -EINVAL;
-		t->pending_bpm = m->u.d[0];
+		t->pending_bpm = m->u.tempo.bpm;
 		break;
 	case SB_CMD_TRANSPORT_METER:
-		if (m->u.i[0] < 1 || m->u.i[0] > BPB_MAX)
+		if (m->u.meter.beats_per_bar < 1 ||
+		    m->u.meter.beats_per_bar > BPB_MAX)
 			return -EINVAL;
-		t->pending_bpb = (uint32_t)m->u.i[0];
+		t->pending_bpb = (uint32_t)m->u.meter.beats_per_bar;
 		break;
 	case SB_CMD_TRANSPORT_START:
 		t->pending_start = 1;
@@ -128,6 +129,11 @@ int sb_transport_cmd(struct sb_transport *t, const struct sb_msg *m)
 	if (!t->running)
 		apply_pending_now(t);
 	return 0;
+}
+
+int sb_transport_will_run(const struct sb_transport *t)
+{
+	return (t->running && !t->pending_stop) || t->pending_start;
 }
 
 /* Smallest beat index whose start is at or after transport frame p. */

@@ -15,7 +15,10 @@
  * before the subsystems run, and hands each subsystem the cycle's struct
  * sb_beats (read-only) inside struct sb_block.  Transport commands
  * (SB_CMD_TRANSPORT_*) are handled by the engine core through
- * sb_transport_cmd.
+ * sb_transport_cmd; a subsystem whose own command starts the transport
+ * (the looper's record) uses the same call on sb_rt_ctx.transport.  The
+ * offline renderer runs its own transport, its main thread playing the
+ * process thread's part.
  */
 #ifndef SB_TRANSPORT_H
 #define SB_TRANSPORT_H
@@ -66,23 +69,34 @@ struct sb_transport {
 	int pending_stop;
 };
 
-/* Main thread: defaults 120 BPM, 4/4, stopped. */
+/* Defaults 120 BPM, 4/4, stopped. */
+/* thread: main */
 void sb_transport_init(struct sb_transport *t, uint32_t rate);
 
 /*
- * RT: process thread only.  Advance over one block of nframes after
- * `missed` frames of missed time, and describe the block in *out.
+ * Advance over one block of nframes after `missed` frames of missed
+ * time, and describe the block in *out.
  */
+/* thread: process */
 void sb_transport_cycle(struct sb_transport *t, uint32_t nframes,
 			uint32_t missed, struct sb_beats *out);
 
 /*
- * RT: process thread only.  Handle one SB_CMD_TRANSPORT_* message; returns
- * 0 or a negative errno for the ACK.
+ * Handle one SB_CMD_TRANSPORT_* message; returns 0 or a negative errno
+ * for the ACK.
  */
+/* thread: process */
 int sb_transport_cmd(struct sb_transport *t, const struct sb_msg *m);
 
-/* Any thread: frame (transport time) where beat k starts. */
+/*
+ * 1 when the transport runs in the next cycle: it runs and no stop
+ * waits, or a start waits.
+ */
+/* thread: process */
+int sb_transport_will_run(const struct sb_transport *t);
+
+/* Frame (transport time) where beat k starts.  Pure. */
+/* thread: any */
 uint64_t sb_transport_beat_pos(const struct sb_transport *t, int64_t k);
 
 #endif

@@ -14,8 +14,9 @@
  * enters it or a background copy reaches it (copying a long loop in one
  * cycle would cost the deadline).  uncopied counts what is still missing.
  *
- * Every function here runs on the process thread unless it says
- * otherwise; none allocates, locks or blocks.
+ * The pool and its layers belong to the looper, so nearly everything
+ * here runs on the process thread (see each tag); only lp_pool_init and
+ * lp_pool_fini allocate, nothing locks or blocks.
  */
 #ifndef SB_LAYER_H
 #define SB_LAYER_H
@@ -73,46 +74,64 @@ struct lp_io {
 	int copy;		/* copy chunks from the source on entering */
 };
 
-/* Main thread: bind to the arena, allocate the copy map.  0 or -errno. */
+/* Bind to the arena, allocate the copy map.  0 or -errno. */
+/* thread: main */
 int lp_pool_init(struct lp_pool *p, const struct sb_arena *a);
-/* Main thread. */
+/* Free the copy map. */
+/* thread: main */
 void lp_pool_fini(struct lp_pool *p);
 
+/* Chunk i's header. */
+/* thread: process */
 static inline struct sb_chunk *lp_chunk(const struct lp_pool *p, uint32_t i)
 {
 	return sb_arena_chunk(p->arena, i);
 }
 
+/* Chunk i's interleaved samples. */
+/* thread: process */
 static inline float *lp_data(const struct lp_pool *p, uint32_t i)
 {
 	return sb_chunk_samples(sb_arena_chunk(p->arena, i));
 }
 
 /* A new engine-made stream id: generation << 32 | counter. */
+/* thread: process */
 uint64_t lp_pool_stream(struct lp_pool *p);
 /* Pop from chunk_free into the reserve until it holds want chunks. */
+/* thread: process */
 void lp_pool_refill(struct lp_pool *p, uint32_t want);
 /* Chunks obtainable now: reserve + free ring. */
+/* thread: process */
 uint32_t lp_pool_available(struct lp_pool *p);
 /* One chunk (reserve first, then the ring), or SB_CHUNK_NONE. */
+/* thread: process */
 uint32_t lp_pool_take(struct lp_pool *p);
 /* An unused chunk goes back into the reserve (or is released). */
+/* thread: process */
 void lp_pool_giveback(struct lp_pool *p, uint32_t idx);
 /* Hand a chunk back to the server for good. */
+/* thread: process */
 void lp_pool_release(struct lp_pool *p, uint32_t idx);
 /* Tell the server a chunk is complete (its header already written). */
+/* thread: process */
 void lp_pool_push_filled(struct lp_pool *p, uint32_t idx);
 
 /* An empty layer (no chunks). */
+/* thread: main, process */
 void lp_layer_init(struct lp_layer *L);
 /* Release every chunk of L and empty it. */
+/* thread: process */
 void lp_layer_release(struct lp_pool *p, struct lp_layer *L);
 /* Give L n_chunks fresh chunks, linked, uncopied; 0 or -ENOMEM. */
+/* thread: process */
 int lp_layer_alloc(struct lp_pool *p, struct lp_layer *L, uint32_t n_chunks);
 /* Write a chunk's header (flags SB_CHUNK_*) before it is pushed. */
+/* thread: process */
 void lp_chunk_seal(struct lp_pool *p, uint32_t idx, const struct lp_layer *L,
 		   uint32_t seq, uint32_t flags, int column, int track);
 /* Seal and push every chunk of L in order (FIRST ... LAST). */
+/* thread: process */
 void lp_layer_push_all(struct lp_pool *p, const struct lp_layer *L,
 		       int column, int track);
 
@@ -130,21 +149,27 @@ struct lp_writer {
 };
 
 /* Start recording into the empty layer L. */
+/* thread: process */
 void lp_write_begin(struct lp_writer *w, uint32_t declick, int column,
 		    int track);
 /*
  * Append n frames (l == NULL: silence) that start at engine frame
  * `frame`.  Returns the frames stored; fewer when no chunk was left.
  */
+/* thread: process */
 uint32_t lp_write(struct lp_pool *p, struct lp_layer *L, struct lp_writer *w,
 		  const float *l, const float *r, uint32_t n, uint64_t frame);
 /* Fade the end out, push what is left, the last chunk flagged LAST. */
+/* thread: process */
 void lp_write_finish(struct lp_pool *p, struct lp_layer *L,
 		     struct lp_writer *w);
 
 /* Place c at frame pos of L (walks the list from the head). */
+/* thread: process */
 void lp_seek(struct lp_pool *p, struct lp_layer *L, struct lp_cursor *c,
 	     uint64_t pos, int copy);
+/* The frame of the layer c is at. */
+/* thread: process */
 static inline uint64_t lp_cursor_pos(const struct lp_pool *p,
 				     const struct lp_cursor *c)
 {
@@ -152,12 +177,15 @@ static inline uint64_t lp_cursor_pos(const struct lp_pool *p,
 }
 
 /* Make chunk c->chunk of L from its source if it is not yet copied. */
+/* thread: process */
 void lp_enter(struct lp_pool *p, struct lp_layer *L, struct lp_cursor *c);
 /* Copy up to budget not-yet-copied chunks of L, walking bg forward. */
+/* thread: process */
 void lp_copy_some(struct lp_pool *p, struct lp_layer *L,
 		  struct lp_cursor *bg, uint32_t budget);
 
 /* Mix n frames of L at c into io, add io's input into L; advances c. */
+/* thread: process */
 void lp_play(struct lp_pool *p, struct lp_layer *L, struct lp_cursor *c,
 	     uint32_t n, const struct lp_io *io);
 

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt/looper/looper_track.h"
+
 #define LP_MAX_COLUMN_BEATS 4096
 #define LP_TRIM_HOLD_S 0.1	/* wait this long for trimmed chunks */
 
@@ -157,9 +159,9 @@ static void on_beat(struct looper *lp, int64_t beat, uint32_t bib)
 /*
  * Frame 0 of a block: quantize off applies what came in now; a stopped
  * transport applies everything but record/overdub, which wait for the
- * start (the core starts it for a record).  A recording with no column
- * length may only end on a beat, so its length is whole beats.  In the
- * block where the transport starts, beat 0 at frame 0 takes them all.
+ * start (a record starts it, see start_for_record).  A recording with no
+ * column length may only end on a beat, so its length is whole beats.  In
+ * the block where the transport starts, beat 0 at frame 0 takes them all.
  */
 static void block_start(struct looper *lp)
 {
@@ -448,6 +450,20 @@ static int cmd_column(struct looper *lp, const struct sb_looper_args *a)
 	return 0;
 }
 
+/*
+ * A record with the transport stopped starts it: beat 0 is frame 0 of
+ * this cycle (commands are drained before the transport advances), and
+ * the recording starts right there.  A stop handled earlier in the same
+ * drain counts as stopped.
+ */
+static void start_for_record(struct looper *lp)
+{
+	const struct sb_msg start = { .type = SB_CMD_TRANSPORT_START };
+
+	if (lp->transport && !sb_transport_will_run(lp->transport))
+		sb_transport_cmd(lp->transport, &start);
+}
+
 static int cmd_action(struct looper *lp, const struct sb_looper_args *a)
 {
 	struct lp_track *t = track_at(lp, a->column, a->track);
@@ -456,6 +472,8 @@ static int cmd_action(struct looper *lp, const struct sb_looper_args *a)
 		return -EINVAL;
 	t->pend = a->value;	/* the last command wins */
 	t->dirty = 1;
+	if (a->value == SB_LA_RECORD)
+		start_for_record(lp);
 	return 0;
 }
 
@@ -609,6 +627,7 @@ static void setup(struct looper *lp, const struct sb_rt_ctx *ctx)
 
 	lp->emit = ctx->emit;
 	lp->emit_arg = ctx->emit_arg;
+	lp->transport = ctx->transport;
 	lp->rate = ctx->sample_rate;
 	lp->n_col = ctx->arena->hdr->geom.n_columns;
 	lp->n_trk = ctx->arena->hdr->geom.n_tracks;
@@ -669,8 +688,8 @@ static int looper_init(const struct sb_rt_ctx *ctx, void **state, char *err,
 
 const struct sb_subsys sb_looper_subsys = {
 	.name = "looper",
-	.cmd_first = SB_CMD_LOOPER_COLUMN,
-	.cmd_last = 0x12f,
+	.cmd_first = SB_CMD_RANGE_LOOPER_FIRST,
+	.cmd_last = SB_CMD_RANGE_LOOPER_LAST,
 	.init = looper_init,
 	.process = looper_process,
 	.handle_cmd = looper_cmd,

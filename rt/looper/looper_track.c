@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rt/looper/looper.h"
+#include "rt/looper/looper_track.h"
 
 #define NONE SB_CHUNK_NONE
 
@@ -34,7 +34,7 @@ void lp_track_nomem(struct looper *lp, struct lp_track *t)
 	emit_nomem(lp, t);
 }
 
-/* Main thread (init) and RT (reset). */
+/* Main thread, from the looper's init. */
 void lp_track_reset(struct looper *lp, struct lp_track *t)
 {
 	int col = t->col, idx = t->idx;

@@ -51,12 +51,13 @@ static void ack(struct patch *p, uint32_t id, int32_t status)
 }
 
 /* 0 if slot holds a plan this engine can run. */
-static int slot_ok(const struct patch *p, int64_t slot)
+static int slot_ok(const struct patch *p, int32_t slot)
 {
 	const struct sb_arena_hdr *h = p->arena->hdr;
 	const uint8_t *s;
 
-	if (slot < 0 || slot >= h->geom.plan_slots || slot == p->active)
+	if (slot < 0 || (uint32_t)slot >= h->geom.plan_slots ||
+	    slot == p->active)
 		return -EINVAL;
 	s = sb_arena_plan_slot(p->arena, (uint32_t)slot);
 	if (sb_plan_check(s, h->geom.plan_slot_bytes, h->geom.heap_bytes))
@@ -68,16 +69,16 @@ static int slot_ok(const struct patch *p, int64_t slot)
 
 static void cmd_swap(struct patch *p, const struct sb_msg *m)
 {
-	int64_t slot = m->u.i[0], q = m->u.i[1];
-	int rc = slot_ok(p, slot);
+	const struct sb_patch_swap_args *a = &m->u.swap;
+	int rc = slot_ok(p, a->slot);
 
-	if (!rc && (q < SB_Q_OFF || q > SB_Q_BAR))
+	if (!rc && (a->quantize < SB_Q_OFF || a->quantize > SB_Q_BAR))
 		rc = -EINVAL;
 	if (!rc && (p->pending >= 0 || p->stop))
 		rc = -EBUSY;
 	if (!rc) {
-		p->pending = (int32_t)slot;
-		p->pending_q = (uint32_t)q;
+		p->pending = a->slot;
+		p->pending_q = (uint32_t)a->quantize;
 		p->pending_id = m->id;
 	}
 	ack(p, m->id, rc);
@@ -114,14 +115,16 @@ static void emit_swapped(struct patch *p, uint32_t id, int32_t retired,
 {
 	const struct sb_beats *bt = b->beats;
 	struct sb_msg e = { .type = SB_EVT_PATCH_SWAPPED, .id = id };
+	struct sb_patch_swapped *s = &e.u.swapped;
 
-	e.u.i[0] = p->active;
-	e.u.i[1] = retired;
-	e.u.i[2] = offset;
-	e.u.i[3] = (int64_t)p->serial;
-	e.u.i[4] = (int64_t)(b->frame + offset);
-	e.u.i[5] = bt && bt->running ? (int64_t)(bt->pos + offset) : -1;
-	e.u.i[6] = dropped;
+	s->slot = p->active;
+	s->retired = retired;
+	s->offset = (int32_t)offset;
+	s->dropped = dropped;
+	s->serial = p->serial;
+	s->frame = b->frame + offset;
+	s->transport_frame = bt && bt->running ?
+			     (int64_t)(bt->pos + offset) : -1;
 	p->emit(p->emit_arg, &e);
 }
 
@@ -279,8 +282,8 @@ static void patch_fini(void *state)
 
 const struct sb_subsys sb_patch_subsys = {
 	.name = "patch",
-	.cmd_first = SB_CMD_PATCH_SWAP,
-	.cmd_last = 0x2ff,
+	.cmd_first = SB_CMD_RANGE_PATCH_FIRST,
+	.cmd_last = SB_CMD_RANGE_PATCH_LAST,
 	.init = patch_init,
 	.process = patch_process,
 	.handle_cmd = patch_cmd,

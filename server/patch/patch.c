@@ -345,24 +345,25 @@ static json_t *load_result(const struct op *o, const struct sb_msg *m)
 		"added", pj_ids(&o->res.added),
 		"removed", pj_ids(&o->res.removed),
 		"compile_us", (json_int_t)o->compile_us,
-		"swap_frame", (json_int_t)m->u.i[4]);
+		"swap_frame", (json_int_t)m->u.swapped.frame);
 
-	json_object_set_new(r, "transport_frame", m->u.i[5] < 0 ? json_null()
-				: json_integer((json_int_t)m->u.i[5]));
+	json_object_set_new(r, "transport_frame",
+			    m->u.swapped.transport_frame < 0 ? json_null() :
+			    json_integer(m->u.swapped.transport_frame));
 	json_object_set_new(r, "slot", json_integer(o->slot));
 	return r;
 }
 
 static void announce_swap(const struct sb_msg *m)
 {
+	const struct sb_patch_swapped *s = &m->u.swapped;
 	json_t *ev = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
 		"type", "event", "event", "patch.swapped",
-		"slot", (json_int_t)m->u.i[0], "retired",
-		(json_int_t)m->u.i[1], "serial", (json_int_t)m->u.i[3],
-		"frame", (json_int_t)m->u.i[4]);
+		"slot", (json_int_t)s->slot, "retired", (json_int_t)s->retired,
+		"serial", (json_int_t)s->serial, "frame", (json_int_t)s->frame);
 
-	json_object_set_new(ev, "transport_frame", m->u.i[5] < 0
-			    ? json_null() : json_integer(m->u.i[5]));
+	json_object_set_new(ev, "transport_frame", s->transport_frame < 0
+			    ? json_null() : json_integer(s->transport_frame));
 	bus_event(ev);
 }
 
@@ -390,8 +391,9 @@ static void stop_swapped(struct op *o, const struct sb_msg *m)
 	ph_reset(&P.heap);
 	P.stopped = 1;
 	save_current(NULL, 0);
-	cmd_reply(o->req, json_pack("{s:o}", "retired", m->u.i[1] < 0
-				    ? json_null() : json_integer(m->u.i[1])));
+	cmd_reply(o->req, json_pack("{s:o}", "retired",
+				    m->u.swapped.retired < 0 ? json_null() :
+				    json_integer(m->u.swapped.retired)));
 }
 
 /* A swap we did not wait for (a server restart lost its request). */
@@ -399,8 +401,8 @@ static void foreign_swap(const struct sb_msg *m)
 {
 	int compiling = P.head && P.head->phase == PH_COMPILING;
 
-	P.active = (int)m->u.i[0];
-	P.serial = m->u.i[0] >= 0 ? (uint64_t)m->u.i[3] : 0;
+	P.active = m->u.swapped.slot;
+	P.serial = m->u.swapped.slot >= 0 ? m->u.swapped.serial : 0;
 	if (compiling)
 		P.need_sync = 1;
 	else if (P.map.base)
@@ -454,8 +456,8 @@ static void send_to_engine(struct op *o, uint16_t type)
 	struct sb_msg m = { .type = type };
 	int rc;
 
-	m.u.i[0] = o->slot;
-	m.u.i[1] = o->quantize;
+	m.u.swap.slot = o->slot;
+	m.u.swap.quantize = o->quantize;
 	o->phase = PH_CALLING;
 	rc = ctl_engine_call(o->req, &m, on_ack);
 	if (!rc)

@@ -25,7 +25,7 @@ incomment && /\*\// { incomment = 0; lastcomment = FNR; tagged = hastag; next }
 incomment { next }
 /^[ \t]*$/ { next }
 # a declaration or definition of a function at file scope
-/^[A-Za-z_]/ && !/^(typedef|struct [a-z_]+ \{|enum|union|extern|#)/ &&
+/^[A-Za-z_]/ && !/^(typedef|struct [a-z_]+ \{|enum|union|extern|#|_Static_assert)/ &&
     /[A-Za-z0-9_]+\(/ && !/^[A-Z_]+\(/ {
 	if (!(tagged && lastcomment == FNR - 1)) {
 		print FILENAME ":" FNR ": no thread tag: " $0

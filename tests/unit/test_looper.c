@@ -1,7 +1,7 @@
 /*
- * test_looper.c - the looper subsystem (rt/looper*.c, rt/layer.c) driven
+ * test_looper.c - the looper subsystem (rt/looper/) driven
  * without JACK: an arena laid out in ordinary memory, the real transport
- * (rt/transport.c), a fake server that keeps chunk_free stocked, saves
+ * (rt/dsp/transport.c), a fake server that keeps chunk_free stocked, saves
  * what arrives in chunk_filled and recycles chunk_release, and blocks of
  * a known input signal.  Checked: record length and onset on the beat,
  * bit-exact playback apart from the declick fades, overdub sums, undo and
@@ -150,6 +150,7 @@ static void start_looper(uint32_t chunks)
 	F.ctx.max_frames = BLOCK;
 	F.ctx.n_inputs = 2;
 	F.ctx.emit = emit;
+	F.ctx.transport = &F.tr;
 	F.ctx.cfg = &F.cfg;
 	sb_transport_init(&F.tr, RATE);
 	assert_int_equal(sb_looper_subsys.init(&F.ctx, &F.st, err,
@@ -500,7 +501,7 @@ static void test_bad_commands(void **state)
 	cmd(SB_CMD_LOOPER_QUANTIZE, 0, 0, 7, -EINVAL);
 	cmd(SB_CMD_LOOPER_COLUMN, -1, 0, 4, -EINVAL);
 	cmd(SB_CMD_LOOPER_LOAD, 0, 0, SB_TRACK_PLAYING, -EINVAL);
-	cmd(0x12f, 0, 0, 0, -ENOSYS);
+	cmd(SB_CMD_RANGE_LOOPER_LAST, 0, 0, 0, -ENOSYS);
 }
 
 /* out == k * in(src) exactly over [from+skip, from+n-skip) */
@@ -679,7 +680,7 @@ static void test_quantize_off(void **state)
 	expect_copy(t0 + LOOP + at, t0 + at, LOOP - at, DECLICK);
 }
 
-/* The core starts a stopped transport for a record: beat 0 is the
+/* The looper starts a stopped transport for a record: beat 0 is the
  * record's first frame even with quantize off. */
 static void test_record_starts_transport(void **state)
 {
@@ -693,7 +694,7 @@ static void test_record_starts_transport(void **state)
 	run(7 * BLOCK);
 	t0 = F.frame;
 	action(3, 3, SB_LA_RECORD);
-	cmd(SB_CMD_TRANSPORT_START, 0, 0, 0, 0);
+	assert_true(sb_transport_will_run(&F.tr));
 	cross(t0 + LOOP);
 	assert_int_equal(status(3, 3).frames, LOOP);
 	run(LOOP);

@@ -1,5 +1,5 @@
 /*
- * test_transport.c - the beat clock (rt/transport.c): beats land on the
+ * test_transport.c - the beat clock (rt/dsp/transport.c): beats land on the
  * exact frames of the anchored grid whatever the block sizes, every beat
  * is reported once, bars follow the meter, tempo and meter changes wait
  * for the next beat, missed time keeps the grid, start/stop/restart.
@@ -32,9 +32,9 @@ static int send(struct sb_transport *t, uint16_t type, double d, int64_t i)
 	struct sb_msg m = { .type = type };
 
 	if (type == SB_CMD_TRANSPORT_TEMPO)
-		m.u.d[0] = d;
+		m.u.tempo.bpm = d;
 	else
-		m.u.i[0] = i;
+		m.u.meter.beats_per_bar = (int32_t)i;
 	return sb_transport_cmd(t, &m);
 }
 
