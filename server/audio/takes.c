@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/core/paths.h"
+
 #define TAKE_SLOTS 256
 #define MAX_SUBS 8
 
@@ -50,32 +52,6 @@ static struct {
 } T = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	.notices = STAILQ_HEAD_INITIALIZER(T.notices) };
 
-static int mkdir_one(const char *path)
-{
-	if (mkdir(path, 0775) == 0 || errno == EEXIST)
-		return 0;
-	return -errno;
-}
-
-/* mkdir -p for DATA, then DATA/takes. */
-static int make_dirs(const char *data_dir)
-{
-	char p[TAKES_PATH_MAX];
-	int rc = 0;
-
-	snprintf(p, sizeof(p), "%s", data_dir);
-	for (char *s = p + 1; *s && !rc; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		rc = mkdir_one(p);
-		*s = '/';
-	}
-	if (!rc)
-		rc = mkdir_one(p);
-	return rc ? rc : mkdir_one(T.dir);
-}
-
 int takes_init(const char *data_dir, char *err, size_t errlen)
 {
 	int rc;
@@ -85,10 +61,7 @@ int takes_init(const char *data_dir, char *err, size_t errlen)
 		return -ENAMETOOLONG;
 	}
 	snprintf(T.dir, sizeof(T.dir), "%s/takes", data_dir);
-	rc = make_dirs(data_dir);
-	if (rc)
-		snprintf(err, errlen, "cannot create %s: %s", T.dir,
-			 strerror(-rc));
+	rc = paths_mkdir(T.dir, err, errlen);	/* DATA itself: paths_init */
 	return rc;
 }
 

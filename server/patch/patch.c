@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ enum op_kind { OP_LOAD, OP_STOP };
 enum op_phase { PH_QUEUED, PH_COMPILING, PH_CALLING, PH_WAITING };
 
 struct op {
-	struct op *next;
+	STAILQ_ENTRY(op) link;
 	enum op_kind kind;
 	enum op_phase phase;
 	struct cmd_req *req;
@@ -76,9 +77,11 @@ static struct {
 	int failed;		/* the last load failed */
 	struct patch_err err;
 
-	struct op *head, *tail;
+	STAILQ_HEAD(, op) ops;	/* the head one runs */
 	struct file_watch watch;
-} P = { .active = -1 };
+} P = { .active = -1, .ops = STAILQ_HEAD_INITIALIZER(P.ops) };
+
+#define HEAD_OP() STAILQ_FIRST(&P.ops)
 
 static void start_next(void);
 
@@ -292,11 +295,9 @@ static void op_free(struct op *o)
 /* Take the head op off the queue and start the next one. */
 static void op_end(void)
 {
-	struct op *o = P.head;
+	struct op *o = HEAD_OP();
 
-	P.head = o->next;
-	if (!P.head)
-		P.tail = NULL;
+	STAILQ_REMOVE_HEAD(&P.ops, link);
 	op_free(o);
 	if (P.need_sync && P.connected)
 		sync_engine();
@@ -322,9 +323,9 @@ static void op_fail(int status, const char *msg)
 	struct patch_err e = { .line = 0, .col = 0 };
 
 	snprintf(e.msg, sizeof(e.msg), "%s", msg);
-	if (P.head->kind == OP_LOAD)
+	if (HEAD_OP()->kind == OP_LOAD)
 		set_error(&e);
-	cmd_fail(P.head->req, status, "%s", msg);
+	cmd_fail(HEAD_OP()->req, status, "%s", msg);
 	op_end();
 }
 
@@ -399,7 +400,7 @@ static void stop_swapped(struct op *o, const struct sb_msg *m)
 /* A swap we did not wait for (a server restart lost its request). */
 static void foreign_swap(const struct sb_msg *m)
 {
-	int compiling = P.head && P.head->phase == PH_COMPILING;
+	int compiling = HEAD_OP() && HEAD_OP()->phase == PH_COMPILING;
 
 	P.active = m->u.swapped.slot;
 	P.serial = m->u.swapped.slot >= 0 ? m->u.swapped.serial : 0;
@@ -411,7 +412,7 @@ static void foreign_swap(const struct sb_msg *m)
 
 static void on_swapped(const struct sb_msg *m)
 {
-	struct op *o = P.head;
+	struct op *o = HEAD_OP();
 
 	announce_swap(m);
 	if (!o || o->phase != PH_WAITING || o->call_id != m->id) {
@@ -428,7 +429,7 @@ static void on_swapped(const struct sb_msg *m)
 /* ACK of SWAP / STOP: scheduled (wait for SWAPPED), or refused. */
 static void on_ack(struct cmd_req *req, const struct sb_msg *reply)
 {
-	struct op *o = P.head;
+	struct op *o = HEAD_OP();
 	char msg[128];
 
 	if (!o || o->req != req)
@@ -538,7 +539,7 @@ static void start_load(struct op *o)
 
 static void start_next(void)
 {
-	struct op *o = P.head;
+	struct op *o = HEAD_OP();
 
 	if (!o || o->phase != PH_QUEUED)
 		return;
@@ -554,11 +555,7 @@ static void start_next(void)
 
 static void enqueue(struct op *o)
 {
-	if (P.tail)
-		P.tail->next = o;
-	else
-		P.head = o;
-	P.tail = o;
+	STAILQ_INSERT_TAIL(&P.ops, o, link);
 	start_next();
 }
 
@@ -733,8 +730,8 @@ static void patch_event(const struct sb_msg *m)
 /* Queued ops cannot start without an engine: answer them now. */
 static void fail_queue(void)
 {
-	while (P.head && P.head->phase != PH_COMPILING &&
-	       P.head->phase != PH_CALLING)
+	while (HEAD_OP() && HEAD_OP()->phase != PH_COMPILING &&
+	       HEAD_OP()->phase != PH_CALLING)
 		op_fail(503, "engine went away");
 }
 
@@ -748,7 +745,7 @@ static void patch_engine(int connected, int restarted, int remapped)
 	}
 	if (!restarted && P.map.base)
 		return;
-	if (P.head && P.head->phase == PH_COMPILING)
+	if (HEAD_OP() && HEAD_OP()->phase == PH_COMPILING)
 		P.need_sync = 1;
 	else
 		sync_engine();
@@ -756,11 +753,11 @@ static void patch_engine(int connected, int restarted, int remapped)
 
 static void patch_fini(void)
 {
-	file_watch_close(&P.watch);
-	while (P.head) {
-		struct op *o = P.head;
+	struct op *o;
 
-		P.head = o->next;
+	file_watch_close(&P.watch);
+	while ((o = HEAD_OP())) {
+		STAILQ_REMOVE_HEAD(&P.ops, link);
 		op_free(o);
 	}
 	if (P.heap_ready)
