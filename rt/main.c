@@ -109,6 +109,15 @@ static int build_config(const struct flags *f, struct sb_config *c)
 			f->client_name, "--client-name");
 	if (rc)
 		return -EINVAL;
+	/* jack2 keeps a client's socket at the path of a server of the same
+	 * name: the engine would cut every other client off its server */
+	if (strcmp(c->jack.server, c->engine.client_name) == 0) {
+		fprintf(stderr, "stagebox-rt: the JACK client name '%s' is the "
+			"JACK server's name too; choose another "
+			"engine.client_name (or --client-name)\n",
+			c->engine.client_name);
+		return -EINVAL;
+	}
 	if (sb_instance_valid(c->instance)) {
 		fprintf(stderr, "stagebox-rt: bad instance name '%s' (use 1..%d "
 			"of A-Z a-z 0-9 _ -)\n", c->instance, SB_INSTANCE_MAX);

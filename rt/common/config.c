@@ -90,7 +90,7 @@ void sb_config_defaults(struct sb_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->instance, sizeof(c->instance), "default");
-	snprintf(c->jack.server, sizeof(c->jack.server), "stagebox");
+	snprintf(c->jack.server, sizeof(c->jack.server), "default");
 	snprintf(c->jack.driver, sizeof(c->jack.driver), "dummy");
 	snprintf(c->jack.device, sizeof(c->jack.device), "hw:0");
 	c->jack.rate = 48000;

@@ -46,36 +46,55 @@ static void emit_ack(struct sb_engine *e, uint32_t id, int32_t status)
 }
 
 /*
- * JACK frame time should advance by exactly the last block size; any gap
- * is time we did not process.  Musical time (st.frames) jumps over it so
- * that bars stay where they were.  Returns the frames missed.
+ * The engine's clock is JACK's: engine frame = JACK frame - origin, never
+ * an accumulated count, so no xrun can move the beat grid.  A cycle whose
+ * JACK frame is ahead of where the engine stands is missed time, but a
+ * late callback can read the NEXT cycle's frame time once and the right
+ * one the cycle after: a lead is trusted only when the next cycle shows
+ * it again, and then the engine jumps over it (the missed span is silence
+ * and the transport skips it).  A late read so costs one xrun and no time.
+ * Returns the frames jumped.
  */
-static uint32_t note_missed_time(struct sb_engine *e)
+static uint32_t follow_jack_time(struct sb_engine *e)
 {
 	uint32_t lft = jack_last_frame_time(e->client);
 	struct sb_msg x = { .type = SB_EVT_XRUN };
-	int32_t gap;
+	int64_t lead, jump;
 
 	if (!e->have_prev) {
 		e->have_prev = 1;
-		e->jack_frame = lft;
+		e->jack_frame = e->origin = lft;
 		e->prev_lft = lft;
-		return 0;
+		return 0;	/* the first cycle is the origin, not an xrun */
 	}
-	e->jack_frame += (uint32_t)(lft - e->prev_lft);
-	gap = (int32_t)(lft - (e->prev_lft + e->prev_nframes));
+	e->jack_frame += (uint64_t)(int64_t)(int32_t)(lft - e->prev_lft);
 	e->prev_lft = lft;
-	if (!gap)
+	lead = (int64_t)(e->jack_frame - e->origin - e->st.frames);
+	if (lead <= 0) {
+		/* back in step (a late read resolved) or, rarely, behind */
+		if (e->pending_gap)
+			goto xrun;
 		return 0;
-	e->st.xruns++;
-	if (gap > 0) {
-		e->st.missed_frames += (uint64_t)gap;
-		e->st.frames += (uint64_t)gap;
 	}
-	x.u.xrun.missed = gap > 0 ? (uint64_t)gap : 0;
+	if (!e->pending_gap) {
+		e->pending_gap = lead;	/* seen once: wait for the next cycle */
+		return 0;
+	}
+	jump = lead < e->pending_gap ? lead : e->pending_gap;
+	e->st.missed_frames += (uint64_t)jump;
+	e->st.frames += (uint64_t)jump;
+	x.u.xrun.missed = (uint64_t)jump;
+	e->pending_gap = lead - jump;
+	e->st.xruns++;
 	x.u.xrun.at_frame = e->st.frames;
 	emit(e, &x);
-	return gap > 0 ? (uint32_t)gap : 0;
+	return (uint32_t)jump;
+xrun:
+	e->pending_gap = 0;
+	e->st.xruns++;
+	x.u.xrun.at_frame = e->st.frames;
+	emit(e, &x);
+	return 0;
 }
 
 /* Single writer: plain load + store, no read-modify-write needed. */
@@ -234,12 +253,11 @@ static int process(jack_nframes_t nframes, void *arg)
 {
 	struct sb_engine *e = arg;
 	uint64_t t0 = sb_now_ns(), t1;
-	uint32_t missed = note_missed_time(e);
+	uint32_t missed = follow_jack_time(e);
 
 	drain_commands(e);
 	sb_transport_cycle(&e->tr, nframes, missed, &e->beats);
 	run_block(e, nframes);
-	e->prev_nframes = nframes;
 	publish_looper(e);
 	publish_status(e, nframes, sb_now_ns() - t0);
 	t1 = sb_now_ns();

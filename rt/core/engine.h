@@ -42,8 +42,9 @@ struct sb_engine {
 	struct sb_ring *cmd, *evt;
 	struct sb_timing *timing;
 	uint64_t jack_frame;	/* JACK frame time, widened past 2^32 */
+	uint64_t origin;	/* jack_frame of engine frame 0 */
 	uint32_t prev_lft;	/* jack_last_frame_time of the last cycle */
-	uint32_t prev_nframes;
+	int64_t pending_gap;	/* a lead over JACK seen once, not yet trusted */
 	int have_prev;
 	uint32_t load_gain_frames;
 	float load_gain;	/* per-cycle fall of dsp_load_peak */

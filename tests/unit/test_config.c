@@ -42,7 +42,8 @@ static void test_defaults(void **state)
 	(void)state;
 	sb_config_defaults(&c);
 	assert_string_equal(c.instance, "default");
-	assert_string_equal(c.jack.server, "stagebox");
+	assert_string_equal(c.jack.server, "default");
+	assert_string_not_equal(c.jack.server, c.engine.client_name);
 	assert_string_equal(c.jack.driver, "dummy");
 	assert_string_equal(c.jack.device, "hw:0");
 	assert_int_equal(c.jack.rate, 48000);
@@ -130,7 +131,7 @@ static void test_partial_file_keeps_other_defaults(void **state)
 	assert_int_equal(parse(&c, "{\"jack\": {\"rate\": 96000}}"), 0);
 	assert_int_equal(c.jack.rate, 96000);
 	assert_int_equal(c.jack.period, 256);
-	assert_string_equal(c.jack.server, "stagebox");
+	assert_string_equal(c.jack.server, "default");
 }
 
 static void test_shipped_file_is_defaults(void **state)
@@ -346,7 +347,7 @@ static void test_dump_defaults(void **state)
 	sb_config_defaults(&c);
 	sb_config_dump(&c, f);
 	fclose(f);
-	assert_non_null(strstr(buf, "jack.server=stagebox\n"));
+	assert_non_null(strstr(buf, "jack.server=default\n"));
 	assert_non_null(strstr(buf, "engine.inputs=2\n"));
 	assert_non_null(strstr(buf, "pool.chunks=2048\n"));
 	assert_non_null(strstr(buf, "instance=default\n"));
