@@ -1,5 +1,6 @@
 # Stagebox - build, run, test, bench.
-#   make        build everything into build/
+#   make        build what runs on the box into build/ (engine, server, renderer)
+#   make test-bins  also the test binaries (unit tests, RT guard, JACK test clients)
 #   make run    install missing packages, start JACK (if needed), engine, server
 #   make test   install what the tests need, build, run every test
 #   make bench  print the benchmark tables (never part of make test)
@@ -53,11 +54,14 @@ UNIT_PURE  = server/cmd/cmd_schema.c server/audio/resample.c \
 	     $(wildcard rt/looper/*.c)
 UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o) $(DSP_OBJ) $(PATCH_OBJ)
 
-BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS) \
-       $(B)/stagebox-render
+# What runs on the box: `make` and `make run` build only these.
+BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/stagebox-render
+# What only the tests need (cmocka, the RT guard, JACK test clients).
+TEST_BINS = $(B)/librtguard.so $(CLIENTS) $(UNITS)
 
-.PHONY: all run test bench unit deps deps-test clean
-all: $(BINS) $(UNITS)
+.PHONY: all test-bins run test bench unit deps deps-test clean
+all: $(BINS)
+test-bins: $(BINS) $(TEST_BINS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -94,7 +98,7 @@ deps:
 deps-test:
 	bash deploy/install.sh --test
 
-unit: $(UNITS)
+unit: $(UNITS) $(B)/librtguard.so
 	@set -e; for t in $(UNITS); do echo "== $$t"; $$t; done
 
 run: deps
@@ -102,11 +106,11 @@ run: deps
 	bash deploy/run.sh
 
 test: deps-test
-	$(MAKE) all
+	$(MAKE) test-bins
 	bash tests/run.sh
 
 bench: deps-test
-	$(MAKE) all
+	$(MAKE) test-bins
 	bash tests/bench/run.sh
 
 clean:
