@@ -157,7 +157,7 @@ static int run(const struct sb_config *c, const sigset_t *sigs)
 		fprintf(stderr, "stagebox-rt: %s\n", err);
 		return rc == -EINVAL ? EXIT_USAGE : 1;
 	}
-	if (sb_engine_start(&engine, err, sizeof(err))) {
+	if (sb_engine_start(&engine, c, err, sizeof(err))) {
 		fprintf(stderr, "stagebox-rt: %s\n", err);
 		sb_engine_close(&engine);
 		return 1;

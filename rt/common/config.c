@@ -20,7 +20,8 @@
 
 #define CFG_FILE_MAX (1u << 20)	/* a config is a few hundred bytes */
 
-enum cfg_type { CFG_STR, CFG_U32, CFG_INT, CFG_U64 };
+/* CFG_LIST: a JSON array of strings (or one string), kept joined by '\n' */
+enum cfg_type { CFG_STR, CFG_U32, CFG_INT, CFG_U64, CFG_LIST };
 
 struct cfg_key {
 	const char *path;
@@ -33,6 +34,8 @@ struct cfg_key {
 #define FIELD_SIZE(m) sizeof(((struct sb_config *)0)->m)
 #define KEY_STR(p, m, ch) \
 	{ p, CFG_STR, offsetof(struct sb_config, m), 1, FIELD_SIZE(m) - 1, ch }
+#define KEY_LIST(p, m) \
+	{ p, CFG_LIST, offsetof(struct sb_config, m), 0, FIELD_SIZE(m) - 1, NULL }
 #define KEY_NUM(p, t, m, lo, hi) \
 	{ p, t, offsetof(struct sb_config, m), lo, hi, NULL }
 
@@ -72,6 +75,11 @@ static const struct cfg_key keys[] = {
 	KEY_NUM("looper.declick_frames", CFG_U32, looper.declick_frames, 0,
 		4096),
 	KEY_STR("looper.bindings", looper.bindings, NULL),
+	KEY_LIST("connect.inputs", connect.inputs),
+	KEY_LIST("connect.outputs", connect.outputs),
+	KEY_LIST("connect.click", connect.click),
+	KEY_LIST("connect.midi_in", connect.midi_in),
+	KEY_LIST("connect.midi_out", connect.midi_out),
 	/* may be empty: no watched patch file */
 	{ "patch.file", CFG_STR, offsetof(struct sb_config, patch.file), 0,
 	  FIELD_SIZE(patch.file) - 1, NULL },
@@ -109,6 +117,9 @@ void sb_config_defaults(struct sb_config *c)
 	c->looper.declick_frames = 64;
 	snprintf(c->looper.bindings, sizeof(c->looper.bindings),
 		 "config/midi-bindings.json");
+	snprintf(c->connect.inputs, sizeof(c->connect.inputs), "physical");
+	snprintf(c->connect.outputs, sizeof(c->connect.outputs), "physical");
+	snprintf(c->connect.midi_in, sizeof(c->connect.midi_in), "physical");
 }
 
 /* Any thread: the JSON type of v as a word for error messages. */
@@ -225,11 +236,51 @@ static int set_num(void *field, const struct cfg_key *k, const json_t *v,
 	return 0;
 }
 
+/* One port name of a list: 1..255 bytes, no newline (the separator). */
+static int list_item_ok(const json_t *it)
+{
+	const char *s = json_string_value(it);
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= 255 && !strchr(s, '\n');
+}
+
+/* A list of JACK port names (or "physical"): joined by '\n'. */
+static int set_list(char *field, const struct cfg_key *k, const json_t *v,
+		    struct cfg_msg *m)
+{
+	char buf[SB_CONNECT_MAX] = "";
+	size_t i, used = 0;
+	json_t *it;
+
+	if (json_is_string(v))
+		return set_str(field, k, v, m);
+	if (!json_is_array(v))
+		return type_error(m, k->path, "a list of port names", v);
+	json_array_foreach(v, i, it) {
+		size_t n = list_item_ok(it) ? strlen(json_string_value(it)) : 0;
+
+		if (!n || used + n + 1 >= sizeof(buf)) {
+			snprintf(m->text, sizeof(m->text), "%s[%zu]: %s", k->path,
+				 i, n ? "the list is too long" : "expected a "
+				 "JACK port name (1..255 bytes)");
+			return -EINVAL;
+		}
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+					 "%s%s", used ? "\n" : "",
+					 json_string_value(it));
+	}
+	memcpy(field, buf, used + 1);
+	return 0;
+}
+
 static int set_leaf(struct sb_config *c, const struct cfg_key *k,
 		    const json_t *v, struct cfg_msg *m)
 {
 	void *field = (char *)c + k->off;
 
+	if (k->type == CFG_LIST)
+		return set_list(field, k, v, m);
 	if (k->type == CFG_STR) {
 		if (!json_is_string(v))
 			return type_error(m, k->path, "a string", v);
@@ -293,6 +344,13 @@ static int check_whole(const struct sb_config *c, struct cfg_msg *m)
 		snprintf(m->text, sizeof(m->text), "instance: '%s' is not a "
 			 "valid name (use 1..%d of A-Z a-z 0-9 _ -)",
 			 c->instance, SB_INSTANCE_MAX);
+		return -EINVAL;
+	}
+	if (!strcmp(c->jack.server, c->engine.client_name)) {
+		snprintf(m->text, sizeof(m->text), "engine.client_name: '%s' "
+			 "is the JACK server's name (jack.server) too; JACK "
+			 "would let the engine cut every other client off",
+			 c->engine.client_name);
 		return -EINVAL;
 	}
 	if (sb_arena_layout(&c->geom, &hdr, why, sizeof(why))) {
@@ -403,6 +461,15 @@ int sb_config_load(struct sb_config *c, const char *path, char *err,
 	return rc;
 }
 
+/* key=a,b,c on one line (port names hold no newline). */
+static void dump_list(FILE *out, const char *path, const char *list)
+{
+	fprintf(out, "%s=", path);
+	for (const char *p = list; *p; p++)
+		fputc(*p == '\n' ? ',' : *p, out);
+	fputc('\n', out);
+}
+
 /* Not RT: start-up only. */
 void sb_config_dump(const struct sb_config *c, FILE *out)
 {
@@ -412,6 +479,8 @@ void sb_config_dump(const struct sb_config *c, FILE *out)
 
 		if (k->type == CFG_STR)
 			fprintf(out, "%s=%s\n", k->path, (const char *)f);
+		else if (k->type == CFG_LIST)
+			dump_list(out, k->path, f);
 		else if (k->type == CFG_U32)
 			fprintf(out, "%s=%" PRIu32 "\n", k->path,
 				*(const uint32_t *)f);

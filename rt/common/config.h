@@ -18,6 +18,7 @@
 
 #define SB_NAME_MAX 64
 #define SB_PATH_MAX 512
+#define SB_CONNECT_MAX 1024	/* one connect.* list, names joined by '\n' */
 
 struct sb_config {
 	char instance[SB_INSTANCE_MAX + 1];	/* "instance" */
@@ -48,6 +49,19 @@ struct sb_config {
 	struct {
 		char file[SB_PATH_MAX];	/* patch.file: watched, "" = none */
 	} patch;
+	/*
+	 * connect.*: JACK ports the engine connects at start (and again after
+	 * a restart), one name per line, or "physical" (the sound card:
+	 * capture 1..N -> in_1..N, out_L/R -> playback 1/2, every physical
+	 * MIDI source -> midi_in).  "" = leave unconnected.
+	 */
+	struct {
+		char inputs[SB_CONNECT_MAX];	/* to in_1, in_2 ... in order */
+		char outputs[SB_CONNECT_MAX];	/* from out_L, out_R in order */
+		char click[SB_CONNECT_MAX];	/* every one gets the click */
+		char midi_in[SB_CONNECT_MAX];	/* every one feeds midi_in */
+		char midi_out[SB_CONNECT_MAX];	/* midi_out feeds every one */
+	} connect;
 	/*
 	 * engine.inputs -> geom.n_inputs; looper.columns, looper.tracks ->
 	 * geom.n_columns, geom.n_tracks; pool.chunk_frames, pool.chunks,

@@ -6,6 +6,7 @@
  * uses only what the top half prepared.
  */
 #include "rt/core/engine.h"
+#include "rt/core/routing.h"
 
 #include <errno.h>
 #include <jack/midiport.h>
@@ -477,12 +478,21 @@ fail:
 	return rc;
 }
 
-int sb_engine_start(struct sb_engine *e, char *err, size_t errlen)
+int sb_engine_start(struct sb_engine *e, const struct sb_config *c,
+		    char *err, size_t errlen)
 {
-	if (jack_activate(e->client) == 0)
-		return 0;
-	snprintf(err, errlen, "cannot activate the JACK client");
-	return -EIO;
+	struct sb_routing_ports p = {
+		.in = e->in, .n_in = e->st.n_inputs, .out_l = e->out_l,
+		.out_r = e->out_r, .click = e->click, .midi_in = e->midi_in,
+		.midi_out = e->midi_out,
+	};
+
+	if (jack_activate(e->client)) {
+		snprintf(err, errlen, "cannot activate the JACK client");
+		return -EIO;
+	}
+	sb_routing_connect(e->client, c, &p);
+	return 0;
 }
 
 int sb_engine_jack_gone(struct sb_engine *e)

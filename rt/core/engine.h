@@ -71,9 +71,13 @@ int sb_engine_open(struct sb_engine *e, const struct sb_config *c,
 		   const struct sb_subsys *const *subsys, size_t n_subsys,
 		   char *err, size_t errlen);
 
-/* jack_activate.  0 or -EIO with a message. */
+/*
+ * jack_activate, then the connections of c->connect (a port that is not
+ * there is reported and skipped).  0 or -EIO with a message.
+ */
 /* thread: main */
-int sb_engine_start(struct sb_engine *e, char *err, size_t errlen);
+int sb_engine_start(struct sb_engine *e, const struct sb_config *c,
+		    char *err, size_t errlen);
 
 /* 1 once JACK told us the server is gone. */
 /* thread: any */

@@ -321,7 +321,9 @@ class Stack {
 	constructor(opts) {
 		this.opts = opts;
 		this.n = ++stackCounter;
-		this.jack = `sbt_${process.pid}_${this.n}`;
+		// jackName: run under a fixed JACK server name (the shipped config's
+		// "default"); only one such stack may run at a time on a machine.
+		this.jack = opts.jackName || `sbt_${process.pid}_${this.n}`;
 		this.instance = `sbt_${process.pid}_${this.n}`;
 		this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `sbt-${process.pid}-${this.n}-`));
 		tempDirs.push(this.dir);
@@ -679,7 +681,7 @@ process.on('exit', (code) => {
 // realtime (default true unless SB_TEST_REALTIME=0: jackd -R, s.realtime says
 // if granted; false: jackd --no-realtime),
 // engine (true: start it), server (true: start it), config (merged into
-// the generated config file), staticDir, clientName.
+// the generated config file), staticDir, clientName, jackName.
 export async function startStack(opts = {}) {
 	const s = new Stack(opts);
 	allStacks.push(s);

@@ -332,8 +332,41 @@ static void test_dump(void **state)
 	assert_non_null(strstr(buf, "pool.plan_slot_bytes=65536\n"));
 	for (char *p = buf; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 29);	/* one per key of the table */
+	assert_int_equal(lines, 34);	/* one per key of the table */
 	free(buf);
+}
+
+static void test_connect_lists(void **state)
+{
+	struct sb_config c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse(&c, "{\"connect\": {\"inputs\": "
+			       "[\"system:capture_3\", \"synth:out\"], "
+			       "\"click\": [], \"outputs\": \"physical\"}}"), 0);
+	assert_string_equal(c.connect.inputs, "system:capture_3\nsynth:out");
+	assert_string_equal(c.connect.click, "");
+	assert_string_equal(c.connect.outputs, "physical");
+	assert_string_equal(c.connect.midi_in, "physical");
+	f = open_memstream(&buf, &len);
+	sb_config_dump(&c, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "connect.inputs=system:capture_3,synth:out\n"));
+	free(buf);
+	expect_error("{\"connect\": {\"inputs\": [\"a\", 3]}}",
+		     "t.json: connect.inputs[1]: expected a JACK port name "
+		     "(1..255 bytes)");
+	expect_error("{\"connect\": {\"midi_out\": 7}}",
+		     "t.json: connect.midi_out: expected a list of port names, "
+		     "got integer");
+	expect_error("{\"jack\": {\"server\": \"x\"}, \"engine\": "
+		     "{\"client_name\": \"x\"}}",
+		     "t.json: engine.client_name: 'x' is the JACK server's "
+		     "name (jack.server) too; JACK would let the engine cut "
+		     "every other client off");
 }
 
 static void test_dump_defaults(void **state)
@@ -363,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_partial_file_keeps_other_defaults),
 		cmocka_unit_test(test_shipped_file_is_defaults),
+		cmocka_unit_test(test_connect_lists),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_unknown_key),
