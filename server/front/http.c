@@ -291,6 +291,11 @@ static enum MHD_Result route_modules(struct hreq *h)
 	return submit(h, "modules.list", NULL);
 }
 
+static enum MHD_Result route_jack_ports(struct hreq *h)
+{
+	return submit(h, "jack.ports", NULL);
+}
+
 static const struct route routes[] = {
 	{ "GET", "/api/v1/status", 0, route_status, NULL, NULL, 0 },
 	{ "GET", "/api/v1/commands", 0, route_commands, NULL, NULL, 0 },
@@ -303,6 +308,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/patch", 0, route_patch_get, NULL, NULL, 0 },
 	{ "PUT", "/api/v1/patch", 0, route_patch_put, NULL, NULL, 0 },
 	{ "GET", "/api/v1/modules", 0, route_modules, NULL, NULL, 0 },
+	{ "GET", "/api/v1/jack/ports", 0, route_jack_ports, NULL, NULL, 0 },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

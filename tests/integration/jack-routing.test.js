@@ -112,3 +112,48 @@ test('a client name equal to the JACK server name is refused with a clear messag
 	assert.notEqual(r.status, 0);
 	assert.match(r.stderr, /JACK client name 'default' is the JACK server's name too/);
 });
+
+test('GET /api/v1/jack/ports lists ports and connections; jack.connect / jack.disconnect change them', async () => {
+	const s = await startStack({});
+	stacks.push(s);
+	let r = await s.api('GET', '/api/v1/jack/ports');
+	assert.equal(r.status, 200, JSON.stringify(r.body));
+	const ports = r.body.result.ports;
+	const byName = new Map(ports.map((p) => [p.name, p]));
+	const outL = byName.get('stagebox:out_L');
+	assert.ok(outL, 'no stagebox:out_L');
+	assert.deepEqual({ type: outL.type, direction: outL.direction, engine: outL.engine },
+		{ type: 'audio', direction: 'out', engine: true });
+	assert.deepEqual(outL.connections, ['system:playback_1']);
+	assert.equal(byName.get('stagebox:midi_in').type, 'midi');
+	assert.equal(byName.get('system:capture_1').physical, true);
+
+	await s.cmd('jack.connect', { source: 'stagebox:click', destination: 'system:playback_2' });
+	let g = graph(await s.jackConnections());
+	assert.ok(connected(g, 'stagebox:click', 'system:playback_2'), 'jack.connect did not connect');
+	r = await s.api('POST', '/api/v1/cmd/jack.connect',
+		{ source: 'stagebox:click', destination: 'system:playback_2' });
+	assert.equal(r.status, 409);
+	await s.cmd('jack.disconnect', { source: 'stagebox:click', destination: 'system:playback_2' });
+	g = graph(await s.jackConnections());
+	assert.ok(!connected(g, 'stagebox:click', 'system:playback_2'), 'jack.disconnect did not disconnect');
+
+	// errors name the problem and change nothing
+	r = await s.api('POST', '/api/v1/cmd/jack.connect', { source: 'nosuch:out', destination: 'system:playback_1' });
+	assert.equal(r.status, 404);
+	assert.match(r.body.error, /no JACK port 'nosuch:out'/);
+	r = await s.api('POST', '/api/v1/cmd/jack.connect', { source: 'system:playback_1', destination: 'stagebox:in_1' });
+	assert.equal(r.status, 400);
+	assert.match(r.body.error, /must be an output/);
+	r = await s.api('POST', '/api/v1/cmd/jack.connect', { source: 'stagebox:midi_out', destination: 'stagebox:in_1' });
+	assert.equal(r.status, 400);
+	assert.match(r.body.error, /different types/);
+	r = await s.api('POST', '/api/v1/cmd/jack.connect', { source: 'stagebox:out_L' });
+	assert.equal(r.status, 400);
+	assert.match(r.body.error, /destination/);
+	// a hand-made connection shows up
+	spawnSync('jack_connect', ['system:capture_2', 'stagebox:in_1'], { env: s.env });
+	r = await s.api('GET', '/api/v1/jack/ports');
+	const in1 = r.body.result.ports.find((p) => p.name === 'stagebox:in_1');
+	assert.deepEqual(in1.connections.sort(), ['system:capture_1', 'system:capture_2']);
+});
