@@ -573,7 +573,7 @@ static void watch_engine(uint64_t now)
 
 static const char *const engine_keys[] = {
 	"engine_pid", "generation", "sample_rate", "period", "frames",
-	"xruns", "missed_frames", "dsp_load", "dsp_load_peak", "inputs",
+	"jack_frame", "xruns", "missed_frames", "dsp_load", "dsp_load_peak", "inputs",
 	"peaks", "out_peaks", "evt_dropped", NULL
 };
 
@@ -598,6 +598,7 @@ static void set_engine_fields(json_t *o)
 	json_object_set_new(o, "sample_rate", json_integer(st.sample_rate));
 	json_object_set_new(o, "period", json_integer(st.period));
 	json_object_set_new(o, "frames", json_integer(st.frames));
+	json_object_set_new(o, "jack_frame", json_integer(st.jack_frame));
 	json_object_set_new(o, "xruns", json_integer(st.xruns));
 	json_object_set_new(o, "missed_frames",
 			    json_integer(st.missed_frames));

@@ -195,17 +195,31 @@ void sb_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-uint64_t sb_clock_update(struct sb_clock *clk, jack_client_t *client)
+uint64_t sb_clock_update(struct sb_clock *clk, jack_client_t *client,
+			 jack_nframes_t n)
 {
 	uint32_t f = jack_last_frame_time(client);
+	int64_t lead, jump;
 
 	if (!clk->valid) {
-		clk->now = f;
 		clk->valid = 1;
-	} else {
-		clk->now += (uint32_t)(f - clk->last);
+		clk->read = clk->now = f;
+		clk->last = f;
+		clk->expect = clk->now + n;
+		return clk->now;
 	}
+	clk->read += (uint64_t)(int64_t)(int32_t)(f - clk->last);
 	clk->last = f;
+	lead = (int64_t)(clk->read - clk->expect);
+	jump = 0;
+	if (lead > 0 && clk->pending) {
+		jump = lead < clk->pending ? lead : clk->pending;
+		clk->pending = lead - jump;
+	} else {
+		clk->pending = lead > 0 ? lead : 0;
+	}
+	clk->now = clk->expect + (uint64_t)jump;
+	clk->expect = clk->now + n;
 	return clk->now;
 }
 

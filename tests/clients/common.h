@@ -35,7 +35,10 @@ struct sb_common {
  * process thread updates it.
  */
 struct sb_clock {
-	uint64_t now;
+	uint64_t now;		/* JACK frame of this cycle, as trusted */
+	uint64_t read;		/* jack_last_frame_time, widened */
+	uint64_t expect;	/* where the next cycle starts if none is lost */
+	int64_t pending;	/* a lead seen once, not yet trusted */
 	uint32_t last;
 	int valid;
 };
@@ -82,8 +85,14 @@ int sb_quitting(void);
 /* main thread */
 void sb_sleep_ms(int ms);
 
-/* RT: process thread only - the current cycle's first frame, 64-bit */
-uint64_t sb_clock_update(struct sb_clock *clk, jack_client_t *client);
+/*
+ * RT: process thread only - the current cycle's first frame, 64-bit, by the
+ * engine's rule: a lead over the expected frame is trusted only when the
+ * next cycle shows it again (a late callback can read the next cycle's
+ * frame time once).  n: this cycle's length.
+ */
+uint64_t sb_clock_update(struct sb_clock *clk, jack_client_t *client,
+			 jack_nframes_t n);
 
 /*
  * RT: process thread only - a 32-bit absolute JACK frame as a 64-bit one,

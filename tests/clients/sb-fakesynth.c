@@ -179,7 +179,7 @@ static void take_midi(struct synth *s, jack_nframes_t n, uint64_t now)
 static int synth_process(jack_nframes_t n, void *arg)
 {
 	struct synth *s = arg;
-	uint64_t now = sb_clock_update(&s->clk, s->client);
+	uint64_t now = sb_clock_update(&s->clk, s->client, n);
 	float *out = jack_port_get_buffer(s->out, n);
 	jack_nframes_t i;
 	int k;

@@ -139,7 +139,7 @@ static void listen_in(struct sender *s, uint64_t now, jack_nframes_t n)
 static int sender_process(jack_nframes_t n, void *arg)
 {
 	struct sender *s = arg;
-	uint64_t now = sb_clock_update(&s->clk, s->client);
+	uint64_t now = sb_clock_update(&s->clk, s->client, n);
 	void *buf = jack_port_get_buffer(s->out, n);
 
 	jack_midi_clear_buffer(buf);

@@ -96,7 +96,7 @@ static int player_start(struct player *p, uint64_t now)
 static int player_process(jack_nframes_t n, void *arg)
 {
 	struct player *p = arg;
-	uint64_t now = sb_clock_update(&p->clk, p->client);
+	uint64_t now = sb_clock_update(&p->clk, p->client, n);
 	float *buf[SB_MAX_PORTS];
 	jack_nframes_t i;
 	int c, on = player_start(p, now);

@@ -26,6 +26,7 @@
 /* Ring capacity when the length is open-ended: plenty for a slow disk. */
 #define RING_SECONDS 10
 #define RING_MAX_FRAMES (1u << 22)
+#define MAX_GAPS 4096	/* gap positions reported at the end */
 
 static const char usage[] =
 	"usage: sb-recorder [--server NAME] [--name CLIENT] --connect PORT[,PORT..]\n"
@@ -47,6 +48,9 @@ struct recorder {
 	atomic_int armed, stop, done;
 	uint32_t armed_at;	/* JACK frame when the connections were made */
 	atomic_ullong dropped, late, skipped;
+	/* where the gaps are (recording frame, length); read after the end */
+	uint64_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
+	atomic_int n_gaps;
 };
 
 struct recorder_args {
@@ -115,6 +119,13 @@ static void fill_gap(struct recorder *r, uint64_t gap)
 			jack_ringbuffer_write(r->rb, (const char *)zero,
 					      frame_bytes);
 	atomic_fetch_add(&r->skipped, gap);
+	i = (size_t)atomic_load_explicit(&r->n_gaps, memory_order_relaxed);
+	if (i < MAX_GAPS) {
+		r->gap_at[i] = r->taken;
+		r->gap_len[i] = gap;
+		atomic_store_explicit(&r->n_gaps, (int)i + 1,
+				      memory_order_release);
+	}
 	r->taken += gap;
 }
 
@@ -122,7 +133,7 @@ static void fill_gap(struct recorder *r, uint64_t gap)
 static int recorder_process(jack_nframes_t n, void *arg)
 {
 	struct recorder *r = arg;
-	uint64_t now = sb_clock_update(&r->clk, r->client);
+	uint64_t now = sb_clock_update(&r->clk, r->client, n);
 	uint64_t from, to;
 
 	if (atomic_load_explicit(&r->stop, memory_order_acquire) ||
@@ -314,6 +325,13 @@ static int report_take(struct recorder *r)
 	if (skipped)
 		fprintf(stderr, "sb-recorder: warning: %llu frames skipped by "
 			"the server (xruns), recorded as silence\n", skipped);
+	if (r->started)
+		fprintf(stderr, "sb-recorder: start frame %llu\n",
+			(unsigned long long)r->start);
+	for (int i = 0; i < atomic_load(&r->n_gaps); i++)
+		fprintf(stderr, "sb-recorder: gap at frame %llu: %llu frames\n",
+			(unsigned long long)r->gap_at[i],
+			(unsigned long long)r->gap_len[i]);
 	if (dropped) {
 		fprintf(stderr, "sb-recorder: ring overflow, %llu frames "
 			"dropped\n", dropped);

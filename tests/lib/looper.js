@@ -116,7 +116,10 @@ export async function capture(s, frames, { withSource = true, source = SRC } = {
 			const [L, R, click, inL, inR] = w.data;
 			await sleep(20);	// jackd's last words reach its pipe
 			const xrun = xrunSeen(s, mark, await xrunMark(s), c.err);
-			return { L, R, click, inL, inR, frames: w.frames,
+			// the spans the recorder filled with silence: [frame, length]
+			const gaps = [...c.err.matchAll(/gap at frame (\d+): (\d+) frames/g)]
+				.map((m) => [Number(m[1]), Number(m[2])]);
+			return { L, R, click, inL, inR, frames: w.frames, gaps, log: c.err,
 				skipped: /skipped/.test(c.err) ? c.err.trim() : null, xrun };
 		},
 	};
