@@ -573,9 +573,42 @@ static void watch_engine(uint64_t now)
 
 static const char *const engine_keys[] = {
 	"engine_pid", "generation", "sample_rate", "period", "frames",
-	"jack_frame", "xruns", "missed_frames", "dsp_load", "dsp_load_peak", "inputs",
+	"jack_frame", "xruns", "xruns_last_minute", "missed_frames",
+	"dsp_load", "dsp_load_peak", "inputs",
 	"peaks", "out_peaks", "evt_dropped", NULL
 };
+
+/*
+ * Xruns in the last minute: the engine counts since its start; one sample
+ * a second of that count, kept for 64 s, gives the count 60 s ago.  A
+ * count that went down is a new engine: its history starts afresh.
+ */
+#define XR_SLOTS 64
+
+static struct {
+	uint64_t sec[XR_SLOTS];
+	uint64_t count[XR_SLOTS];
+	uint64_t last;
+} XR;
+
+static uint64_t xruns_last_minute(uint64_t xruns)
+{
+	uint64_t now = sb_now_ns() / 1000000000ull, then = now - 60;
+	uint64_t base = xruns;
+
+	if (xruns < XR.last)
+		memset(&XR, 0, sizeof(XR));
+	XR.last = xruns;
+	XR.sec[now % XR_SLOTS] = now;
+	XR.count[now % XR_SLOTS] = xruns;
+	for (uint64_t t = then; t < now; t++) {
+		if (XR.sec[t % XR_SLOTS] == t && t) {
+			base = XR.count[t % XR_SLOTS];	/* oldest in the window */
+			break;
+		}
+	}
+	return xruns - base;
+}
 
 static json_t *real_or_zero(float v)
 {
@@ -600,6 +633,8 @@ static void set_engine_fields(json_t *o)
 	json_object_set_new(o, "frames", json_integer(st.frames));
 	json_object_set_new(o, "jack_frame", json_integer(st.jack_frame));
 	json_object_set_new(o, "xruns", json_integer(st.xruns));
+	json_object_set_new(o, "xruns_last_minute",
+			    json_integer(xruns_last_minute(st.xruns)));
 	json_object_set_new(o, "missed_frames",
 			    json_integer(st.missed_frames));
 	json_object_set_new(o, "dsp_load", real_or_zero(st.dsp_load));

@@ -78,14 +78,25 @@ export function mountHeader(root, socket) {
     if (Number.isFinite(peak)) el.load.title = `peak ${(peak * 100).toFixed(1)}%`;
   }
 
-  function renderXruns(n) {
+  // The count since the engine started, and how many of them fell in the
+  // last minute (the server keeps that window): "12 · 0/min" says at once
+  // whether the trouble is now or long gone.
+  function renderXruns(n, lastMinute) {
     if (!Number.isInteger(n)) {
       setText(el.xruns, null);
+      el.xruns.removeAttribute('title');
       lastXruns = null;
       return;
     }
-    setText(el.xruns, String(n));
-    el.xruns.dataset.level = n > 0 ? 'warn' : 'ok';
+    const m = Number.isInteger(lastMinute) ? lastMinute : 0;
+    el.xruns.textContent = String(n);
+    const sub = document.createElement('span');
+    sub.className = 'sub';
+    sub.dataset.testid = 'xruns-minute';
+    sub.textContent = `${m}/min`;
+    el.xruns.append(' ', sub);
+    el.xruns.title = `${n} xruns since the engine started, ${m} in the last minute`;
+    el.xruns.dataset.level = m > 0 ? 'warn' : 'ok';
     if (lastXruns !== null && n > lastXruns) flash(el.xruns);
     lastXruns = n;
   }
@@ -98,7 +109,7 @@ export function mountHeader(root, socket) {
     setText(el.rate, fmtRate(rate));
     renderPeriod(period, rate);
     renderLoad(engineUp ? st.dsp_load : NaN, st.dsp_load_peak);
-    renderXruns(engineUp ? st.xruns : null);
+    renderXruns(engineUp ? st.xruns : null, st.xruns_last_minute);
   }
 
   socket.on('state', (state) => {

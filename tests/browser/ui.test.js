@@ -53,7 +53,8 @@ test('header shows server and engine connected, 48 kHz, 256 frames', T, async ()
 	assert.match(period.text, /5\.3 ms/);
 	const load = await waitAttr(page, 'dsp-load', (a) => /^\d+(\.\d)?%$/.test(a.text));
 	assert.ok(parseFloat(load.text) < 100, `dsp load ${load.text}`);
-	await waitAttr(page, 'xruns', (a) => /^\d+$/.test(a.text));
+	await waitAttr(page, 'xruns', (a) => /^\d+ \d+\/min$/.test(a.text));
+	assert.match(await page.locator(tid('xruns')).getAttribute('title'), /xruns since the engine started, \d+ in the last minute/);
 	assert.equal(await page.title(), 'Stagebox');
 });
 
@@ -76,7 +77,7 @@ test('meter 1 follows the 440 Hz tone, meter 2 stays near silence', T, async () 
 });
 
 test('tabs switch panels and follow the ARIA tabs pattern', T, async () => {
-	const ids = ['looper', 'sampler', 'patch', 'transcribe'];
+	const ids = ['looper', 'sampler', 'patch', 'transcribe', 'routing'];
 	for (const id of ids) {
 		await page.click(tid(`tab-${id}`));
 		for (const other of ids) {
@@ -87,7 +88,7 @@ test('tabs switch panels and follow the ARIA tabs pattern', T, async () => {
 			assert.equal(await panel.isVisible(), other === id, `panel of ${other}`);
 		}
 	}
-	await page.focus(tid('tab-transcribe'));
+	await page.focus(tid('tab-routing'));
 	await page.keyboard.press('ArrowRight');
 	assert.equal(await page.locator(tid('tab-looper')).getAttribute('aria-selected'), 'true');
 	assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'tab-looper');
