@@ -5,7 +5,8 @@
 # package registry) is built once and cached in $SB_FRESH_CACHE; every run
 # mounts a throw-away overlay on it, copies this checkout in (the working
 # tree, committed or not), and inside a chroot runs `make run` with free
-# ports.  It passes when the URL is printed, GET /api/v1/status answers with
+# ports (after installing `make` itself, the one thing the README asks a
+# user to install by hand).  It passes when the URL is printed, GET /api/v1/status answers with
 # the engine connected, and SIGINT ends `make run` with status 0.  Downloaded
 # packages are cached too, so a repeated run installs without downloading.
 #
@@ -94,7 +95,8 @@ OUT=$RUN/make-run.log
 # (and only it) the way Ctrl-C would.
 setsid chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	TERM=dumb LANG=C.UTF-8 /bin/bash -c \
-	"cd /root/stagebox && exec make run HTTP_PORT=$HP WS_PORT=$WP" >"$OUT" 2>&1 &
+	"apt-get update -qq && apt-get install -y -qq make >/dev/null &&
+	 cd /root/stagebox && exec make run HTTP_PORT=$HP WS_PORT=$WP" >"$OUT" 2>&1 &
 MAKE_PID=$!
 
 deadline=$((SECONDS + WAIT_URL_S))
