@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh - every test (what `make test` runs after building):
 # unit tests (build/test_*), the source checks (tests/lint/), the RT guard
-# self-test, then the integration
-# and browser tests with node's test runner, whose summary ends the output.
+# self-test, the integration and browser tests with node's test runner,
+# then the system tests (tests/system/: `make run` on a fresh Debian 12).
 # Exits non-zero when anything failed.
 set -uo pipefail
 
@@ -77,7 +77,15 @@ else
 	echo "no integration or browser tests found"
 fi
 
+# System tests: whole-machine checks (a fresh Debian 12 root, cached).
+for sys in tests/system/*.sh; do
+	[ -e "$sys" ] || continue
+	echo "== $sys"
+	bash "$sys" || failed+=("$sys")
+done
+
 if [ "${#failed[@]}" -gt 0 ]; then
+	echo "FAILED: ${failed[*]}"
 	exit 1
 fi
 exit "$node_rc"
