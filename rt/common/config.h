@@ -48,6 +48,10 @@ struct sb_config {
 	struct {
 		char file[SB_PATH_MAX];	/* patch.file: watched, "" = none */
 	} patch;
+	struct {
+		double ceiling_db;	/* output.ceiling_db: limiter ceiling */
+		double volume_db;	/* output.volume_db: master at start */
+	} output;
 	/*
 	 * engine.inputs -> geom.n_inputs; looper.columns, looper.tracks ->
 	 * geom.n_columns, geom.n_tracks; pool.chunk_frames, pool.chunks,
