@@ -104,7 +104,7 @@ static const struct cmd_arg volume_args[] = {
 	{ .name = "db", .type = ARG_NUM, .required = 1,
 	  .min = SB_OUTPUT_VOLUME_MIN_DB, .max = SB_OUTPUT_VOLUME_MAX_DB,
 	  .doc = "master volume of out_L/out_R in dB (0 = unity); it glides "
-		 "there in about 50 ms" },
+		 "there with a 10 ms time constant" },
 	{ .name = NULL }
 };
 
