@@ -10,6 +10,7 @@
 #include "rt/core/click.h"
 #include "rt/core/meter.h"
 #include "rt/core/midi_io.h"
+#include "rt/core/safety.h"
 #include "rt/looper/looper.h"
 #include "rt/patch/patch.h"
 
@@ -19,7 +20,8 @@ const struct sb_subsys *const sb_subsys_table[] = {
 	&sb_midi_io_subsys,
 	&sb_looper_subsys,
 	&sb_patch_subsys,
-	&sb_out_meter_subsys,	/* last: sees the finished mix */
+	&sb_safety_subsys,	/* after everything that adds into the outputs */
+	&sb_out_meter_subsys,	/* last: sees what leaves the box */
 };
 
 const size_t sb_subsys_table_len =

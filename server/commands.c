@@ -10,5 +10,6 @@ const struct cmd_domain *const cmd_domains[] = {
 	&cmd_looper_domain,
 	&cmd_patch_domain,
 	&cmd_jack_domain,
+	&cmd_output_domain,
 	NULL,
 };

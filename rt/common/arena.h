@@ -48,7 +48,7 @@
 #include "rt/common/ring.h"
 
 #define SB_ARENA_MAGIC 0x58425342u	/* "SBSX" little-endian */
-#define SB_ABI_VERSION 5u
+#define SB_ABI_VERSION 6u
 #define SB_MAX_INPUTS 16
 #define SB_INSTANCE_MAX 32
 #define SB_TIMING_BUCKETS 4096		/* 1 us each; last = overflow */
@@ -95,7 +95,22 @@ struct sb_status {
 	int32_t patch_slot;	/* plan slot running, -1 none */
 	uint32_t pad;
 	uint64_t patch_serial;	/* serial of that plan, 0 none */
+	/* meters: bit i while peak[i] / out_peak[i] saw a non-finite sample
+	 * or full scale within the last SB_METER_OVER_HOLD_S */
+	uint32_t peak_over;
+	uint32_t out_peak_over;
+	/* the output safety stage (rt/core/safety.c) */
+	uint64_t out_nonfinite;	/* NaN/inf samples replaced by silence */
+	uint64_t out_limited;	/* blocks where the limiter had to act */
+	float out_volume_db;	/* master volume as commanded */
+	float out_ceiling_db;	/* no output sample exceeds this */
+	float out_gr_db;	/* limiter gain reduction, last block, >= 0 */
+	uint32_t out_flags;	/* SB_OUT_OVER | SB_OUT_MUTED */
 };
+
+/* sb_status.out_flags */
+#define SB_OUT_OVER 0x1u	/* NaN/inf or an over within about 1 s */
+#define SB_OUT_MUTED 0x2u
 
 #define SB_STATUS_WORDS ((sizeof(struct sb_status) + 7) / 8)
 

@@ -21,7 +21,7 @@
 #define CFG_FILE_MAX (1u << 20)	/* a config is a few hundred bytes */
 
 /* CFG_LIST: a JSON array of strings (or one string), kept joined by '\n' */
-enum cfg_type { CFG_STR, CFG_U32, CFG_INT, CFG_U64, CFG_LIST };
+enum cfg_type { CFG_STR, CFG_U32, CFG_INT, CFG_U64, CFG_LIST, CFG_DBL };
 
 struct cfg_key {
 	const char *path;
@@ -83,6 +83,10 @@ static const struct cfg_key keys[] = {
 	/* may be empty: no watched patch file */
 	{ "patch.file", CFG_STR, offsetof(struct sb_config, patch.file), 0,
 	  FIELD_SIZE(patch.file) - 1, NULL },
+	KEY_NUM("output.ceiling_db", CFG_DBL, output.ceiling_db,
+		SB_OUTPUT_CEILING_MIN_DB, SB_OUTPUT_CEILING_MAX_DB),
+	KEY_NUM("output.volume_db", CFG_DBL, output.volume_db,
+		SB_OUTPUT_VOLUME_MIN_DB, SB_OUTPUT_VOLUME_MAX_DB),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -120,6 +124,8 @@ void sb_config_defaults(struct sb_config *c)
 	snprintf(c->connect.inputs, sizeof(c->connect.inputs), "physical");
 	snprintf(c->connect.outputs, sizeof(c->connect.outputs), "physical");
 	snprintf(c->connect.midi_in, sizeof(c->connect.midi_in), "physical");
+	c->output.ceiling_db = -0.3;
+	c->output.volume_db = 0.0;
 }
 
 /* Any thread: the JSON type of v as a word for error messages. */
@@ -274,6 +280,21 @@ static int set_list(char *field, const struct cfg_key *k, const json_t *v,
 	return 0;
 }
 
+/* A number (integer or real); the range check also refuses NaN. */
+static int set_dbl(double *field, const struct cfg_key *k, const json_t *v,
+		   struct cfg_msg *m)
+{
+	double x = json_number_value(v);
+
+	if (!(x >= (double)k->min && x <= (double)k->max)) {
+		snprintf(m->text, sizeof(m->text), "%s: %g is out of range %"
+			 PRId64 "..%" PRId64, k->path, x, k->min, k->max);
+		return -EINVAL;
+	}
+	*field = x;
+	return 0;
+}
+
 static int set_leaf(struct sb_config *c, const struct cfg_key *k,
 		    const json_t *v, struct cfg_msg *m)
 {
@@ -285,6 +306,11 @@ static int set_leaf(struct sb_config *c, const struct cfg_key *k,
 		if (!json_is_string(v))
 			return type_error(m, k->path, "a string", v);
 		return set_str(field, k, v, m);
+	}
+	if (k->type == CFG_DBL) {
+		if (!json_is_number(v))
+			return type_error(m, k->path, "a number", v);
+		return set_dbl(field, k, v, m);
 	}
 	if (!json_is_integer(v))
 		return type_error(m, k->path, "an integer", v);
@@ -486,6 +512,8 @@ void sb_config_dump(const struct sb_config *c, FILE *out)
 				*(const uint32_t *)f);
 		else if (k->type == CFG_INT)
 			fprintf(out, "%s=%d\n", k->path, *(const int *)f);
+		else if (k->type == CFG_DBL)
+			fprintf(out, "%s=%g\n", k->path, *(const double *)f);
 		else
 			fprintf(out, "%s=%" PRIu64 "\n", k->path,
 				*(const uint64_t *)f);

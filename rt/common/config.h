@@ -49,6 +49,10 @@ struct sb_config {
 	struct {
 		char file[SB_PATH_MAX];	/* patch.file: watched, "" = none */
 	} patch;
+	struct {
+		double ceiling_db;	/* output.ceiling_db: limiter ceiling */
+		double volume_db;	/* output.volume_db: master at start */
+	} output;
 	/*
 	 * connect.*: JACK ports the engine connects at start (and again after
 	 * a restart), one name per line, or "physical" (the sound card:

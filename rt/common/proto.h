@@ -29,6 +29,15 @@
 #define SB_CMD_RANGE_SAMPLER_LAST 0x3ff
 #define SB_CMD_RANGE_TAP_FIRST 0x400		/* the tap, to come */
 #define SB_CMD_RANGE_TAP_LAST 0x4ff
+#define SB_CMD_RANGE_OUTPUT_FIRST 0x500		/* rt/core/safety.c */
+#define SB_CMD_RANGE_OUTPUT_LAST 0x50f
+
+/* What the master volume and the output ceiling may be set to (dB); the
+ * config, the command schema and the engine check the same bounds. */
+#define SB_OUTPUT_VOLUME_MIN_DB (-60)
+#define SB_OUTPUT_VOLUME_MAX_DB 6
+#define SB_OUTPUT_CEILING_MIN_DB (-20)
+#define SB_OUTPUT_CEILING_MAX_DB 0
 
 enum sb_cmd_type {
 	SB_CMD_NONE = 0,
@@ -74,6 +83,12 @@ enum sb_cmd_type {
 	 * slot -1); a swap still waiting for its boundary is dropped
 	 * (u.swapped.dropped) */
 	SB_CMD_PATCH_STOP = 0x201,
+
+	/* output safety stage (rt/core/safety.c), SB_CMD_RANGE_OUTPUT:
+	 * u.output.  VOLUME: master volume_db in SB_OUTPUT_VOLUME_MIN_DB..
+	 * _MAX_DB, else -EINVAL; MUTE: muted 0/1.  Both glide (no zipper). */
+	SB_CMD_OUTPUT_VOLUME = 0x500,
+	SB_CMD_OUTPUT_MUTE = 0x501,
 };
 
 enum sb_evt_type {
@@ -168,6 +183,12 @@ struct sb_patch_swapped {
 	int64_t transport_frame;	/* -1 while the transport is stopped */
 };
 
+/* SB_CMD_OUTPUT_VOLUME (volume_db), SB_CMD_OUTPUT_MUTE (muted) */
+struct sb_output_args {
+	double volume_db;	/* checked as sent; NaN fails */
+	int32_t muted;		/* 0/1 */
+};
+
 struct sb_msg {
 	uint16_t type;
 	uint16_t flags;
@@ -195,6 +216,7 @@ struct sb_msg {
 		struct sb_click_args click;
 		struct sb_patch_swap_args swap;
 		struct sb_patch_swapped swapped;
+		struct sb_output_args output;
 		struct {
 			uint64_t frame;	/* engine frame of the event */
 			uint32_t len;

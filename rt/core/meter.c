@@ -1,11 +1,12 @@
 /*
  * meter.c - the peak meters: one subsystem at the head of the table for the
- * inputs, one at its tail for the main outputs (the finished mix).  Owns no
- * commands.
+ * inputs, one at its tail for the main outputs (after the safety stage, so
+ * it shows what leaves the box).  Owns no commands.
  */
 #include "rt/core/meter.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,9 @@ struct meter {
 	uint32_t rate;
 	uint32_t gain_frames;	/* block size the cached gain is for */
 	float gain;
+	uint32_t over_hold;	/* frames an over flag stays set */
 	float peak[SB_MAX_INPUTS];
+	uint32_t over_left[SB_MAX_INPUTS];	/* frames until the flag clears */
 };
 
 float sb_meter_fall_gain(uint32_t nframes, uint32_t rate)
@@ -28,12 +31,24 @@ float sb_meter_fall_gain(uint32_t nframes, uint32_t rate)
 	return powf(10.0f, -SB_METER_FALL_DB_PER_S * seconds / 20.0f);
 }
 
-float sb_meter_block_peak(const float *x, uint32_t n)
+float sb_meter_block_peak(const float *x, uint32_t n, int *over)
 {
 	float p = 0.0f;
+	int bad = 0;
 
-	for (uint32_t i = 0; i < n; i++)
-		p = fmaxf(p, fabsf(x[i]));
+	for (uint32_t i = 0; i < n; i++) {
+		float a = fabsf(x[i]);
+
+		/* NaN fails the comparison, inf exceeds it: both read as full
+		 * scale, so the peak stays a number that can fall again */
+		if (!(a <= FLT_MAX)) {
+			a = SB_METER_FULL_SCALE;
+			bad = 1;
+		}
+		p = fmaxf(p, a);
+	}
+	if (bad || p >= SB_METER_FULL_SCALE)
+		*over = 1;
 	return p;
 }
 
@@ -52,6 +67,7 @@ static int meter_open(const struct sb_rt_ctx *ctx, void **state, char *err,
 	m->rate = ctx->sample_rate;
 	m->gain_frames = ctx->max_frames;
 	m->gain = sb_meter_fall_gain(ctx->max_frames, ctx->sample_rate);
+	m->over_hold = (uint32_t)(SB_METER_OVER_HOLD_S * ctx->sample_rate);
 	*state = m;
 	return 0;
 }
@@ -66,6 +82,23 @@ static int out_meter_init(const struct sb_rt_ctx *ctx, void **state,
 			  char *err, size_t errlen)
 {
 	return meter_open(ctx, state, err, errlen, 1);
+}
+
+/* RT.  One channel's block: new peak, fall, over flag hold. */
+static void meter_channel(struct meter *m, uint32_t i, const float *x,
+			  uint32_t nframes)
+{
+	int over = 0;
+	float p = x ? sb_meter_block_peak(x, nframes, &over) : 0.0f;
+
+	p = fmaxf(p, m->peak[i] * m->gain);
+	/* keep the fall out of denormals, which are slow to multiply */
+	m->peak[i] = p < SB_METER_FLOOR ? 0.0f : p;
+	if (over)
+		m->over_left[i] = m->over_hold;
+	else
+		m->over_left[i] -= m->over_left[i] < nframes ? m->over_left[i]
+							     : nframes;
 }
 
 /* RT: process thread only. */
@@ -83,14 +116,19 @@ static void meter_process(void *state, const struct sb_block *b)
 	if (!m->outputs)
 		for (uint32_t i = 0; i < n; i++)
 			src[i] = b->in[i];
-	for (uint32_t i = 0; i < m->n_inputs && i < n; i++) {
-		float p = src[i] ? sb_meter_block_peak(src[i], b->nframes)
-				 : 0.0f;
+	for (uint32_t i = 0; i < m->n_inputs && i < n; i++)
+		meter_channel(m, i, src[i], b->nframes);
+}
 
-		p = fmaxf(p, m->peak[i] * m->gain);
-		/* keep the fall out of denormals, which are slow to multiply */
-		m->peak[i] = p < SB_METER_FLOOR ? 0.0f : p;
-	}
+/* Bit i set while channel i's over flag is held. */
+static uint32_t over_bits(const struct meter *m)
+{
+	uint32_t bits = 0;
+
+	for (uint32_t i = 0; i < m->n_inputs; i++)
+		if (m->over_left[i])
+			bits |= 1u << i;
+	return bits;
 }
 
 /* RT: process thread only. */
@@ -101,10 +139,12 @@ static void meter_report(void *state, struct sb_status *st)
 	if (m->outputs) {
 		st->out_peak[0] = m->peak[0];
 		st->out_peak[1] = m->peak[1];
+		st->out_peak_over = over_bits(m);
 		return;
 	}
 	for (uint32_t i = 0; i < SB_MAX_INPUTS; i++)
 		st->peak[i] = i < m->n_inputs ? m->peak[i] : 0.0f;
+	st->peak_over = over_bits(m);
 }
 
 static void meter_fini(void *state)

@@ -574,8 +574,8 @@ static void watch_engine(uint64_t now)
 static const char *const engine_keys[] = {
 	"engine_pid", "generation", "sample_rate", "period", "frames",
 	"jack_frame", "xruns", "xruns_last_minute", "missed_frames",
-	"dsp_load", "dsp_load_peak", "inputs",
-	"peaks", "out_peaks", "evt_dropped", NULL
+	"dsp_load", "dsp_load_peak", "inputs", "peaks", "out_peaks",
+	"evt_dropped", "peaks_over", "out_peaks_over", "output", NULL
 };
 
 /*
@@ -610,9 +610,36 @@ static uint64_t xruns_last_minute(uint64_t xruns)
 	return xruns - base;
 }
 
+/* Gain reduction from which "limiting" reads true (dB). */
+#define LIMITING_DB 0.1
+
 static json_t *real_or_zero(float v)
 {
 	return json_real(isfinite(v) ? (double)v : 0.0);
+}
+
+/* n booleans: bit i of bits. */
+static json_t *bits_json(uint32_t bits, uint32_t n)
+{
+	json_t *a = json_array();
+
+	for (uint32_t i = 0; i < n; i++)
+		json_array_append_new(a, json_boolean(bits & (1u << i)));
+	return a;
+}
+
+/* The safety stage (rt/core/safety.c): master volume, ceiling, limiter. */
+static json_t *output_json(const struct sb_status *st)
+{
+	return json_pack("{s:o, s:o, s:b, s:o, s:b, s:b, s:I, s:I}",
+		"volume_db", real_or_zero(st->out_volume_db),
+		"ceiling_db", real_or_zero(st->out_ceiling_db),
+		"muted", (st->out_flags & SB_OUT_MUTED) != 0,
+		"gain_reduction_db", real_or_zero(st->out_gr_db),
+		"limiting", st->out_gr_db >= LIMITING_DB,
+		"over", (st->out_flags & SB_OUT_OVER) != 0,
+		"nonfinite", (json_int_t)st->out_nonfinite,
+		"limited_blocks", (json_int_t)st->out_limited);
 }
 
 static void set_engine_fields(json_t *o)
@@ -644,6 +671,10 @@ static void set_engine_fields(json_t *o)
 	json_object_set_new(o, "out_peaks", json_pack("[o,o]",
 		real_or_zero(st.out_peak[0]), real_or_zero(st.out_peak[1])));
 	json_object_set_new(o, "evt_dropped", json_integer(st.evt_dropped));
+	json_object_set_new(o, "peaks_over", bits_json(st.peak_over, n));
+	json_object_set_new(o, "out_peaks_over",
+			    bits_json(st.out_peak_over, 2));
+	json_object_set_new(o, "output", output_json(&st));
 }
 
 static uint64_t realtime_us(void)

@@ -3,6 +3,7 @@
 import * as api from './api.js';
 import { mountHeader } from './header.js';
 import { mountMeters } from './meters.js';
+import { mountOutput } from './output.js';
 import { mountPing } from './ping.js';
 import { mountTabs } from './tabs.js';
 import { StageSocket } from './ws.js';
@@ -12,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 
 mountHeader(document.body, socket);
 mountMeters($('meters'), socket);
+mountOutput($('outstrip'), socket);
 mountTabs($('tablist'), $('tabpanels'), { socket, api });
 mountPing($('ping-button'), $('ping-result'), socket);
 socket.start();

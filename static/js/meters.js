@@ -79,13 +79,15 @@ export function mountMeters(container, socket) {
     }
   }
 
-  function applyPeaks(peaks, now) {
+  // overs: the engine's over flags (full scale, NaN or inf on the input):
+  // they light the clip lamp even when the peak itself reads lower.
+  function applyPeaks(peaks, overs, now) {
     meters.forEach((m, i) => {
       const lin = Number(peaks?.[i]);
       const v = Number.isFinite(lin) && lin > 0 ? lin : 0;
       m.root.dataset.peak = String(v);
       m.target = linToDb(v);
-      if (v >= CLIP_LIN) m.clipUntil = now + CLIP_HOLD_MS;
+      if (v >= CLIP_LIN || overs?.[i] === true) m.clipUntil = now + CLIP_HOLD_MS;
     });
   }
 
@@ -94,7 +96,7 @@ export function mountMeters(container, socket) {
     const count = up ? (Number.isInteger(st.inputs) ? st.inputs : st.peaks.length) : meters.length;
     if (count !== meters.length) rebuild(count);
     container.classList.toggle('idle', !up);
-    applyPeaks(up ? st.peaks : null, performance.now());
+    applyPeaks(up ? st.peaks : null, up ? st.peaks_over : null, performance.now());
     wake();
   }
 

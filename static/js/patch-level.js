@@ -12,6 +12,7 @@ const MIN_GAP_MS = 180; // the trace advances at most ~5 times a second
 const OUT_FIELDS = ['out_peaks', 'output_peaks', 'peaks_out', 'main_peaks'];
 const TRACE_W = 300;
 const TRACE_H = 64;
+const HOT_DB = -1; // a row turns red from here (dBFS)
 
 function outPeaks(st) {
   for (const f of OUT_FIELDS) if (Array.isArray(st?.[f])) return { field: f, peaks: st[f] };
@@ -65,11 +66,12 @@ export class LevelView {
       return;
     }
     const out = outPeaks(st);
-    if (out) this.showPeaks(out);
+    if (out) this.showPeaks(out, st);
     else this.showLoad(st);
   }
 
-  showPeaks({ field, peaks }) {
+  // st.out_peaks_over / st.output.over (the safety stage) mark a row red.
+  showPeaks({ field, peaks }, st = {}) {
     if (this.setSource(field)) {
       this.title.textContent = 'Main out';
       this.caption.textContent = 'peak dBFS';
@@ -77,10 +79,13 @@ export class LevelView {
       this.body.replaceChildren(el('div', 'pl-rows', {}, ...this.meters.map((m) => m.row)));
       this.note.textContent = 'Peak of the engine\u2019s main out per status push (no audio reaches the browser).';
     }
+    const over = st.output?.over === true;
+    this.caption.textContent = over ? 'peak dBFS \u00b7 OVER' : 'peak dBFS';
     this.meters.forEach((m, i) => {
       const db = linToDb(Number(peaks[i]) || 0);
-      m.fill.style.transform = `scaleX(${dbToFrac(db).toFixed(3)})`;
+      m.fill.style.setProperty('--lit', dbToFrac(db).toFixed(3));
       m.db.textContent = fmtDb(db);
+      m.row.classList.toggle('hot', over || st.out_peaks_over?.[i] === true || db >= HOT_DB);
     });
   }
 

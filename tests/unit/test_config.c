@@ -332,7 +332,7 @@ static void test_dump(void **state)
 	assert_non_null(strstr(buf, "pool.plan_slot_bytes=65536\n"));
 	for (char *p = buf; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 34);	/* one per key of the table */
+	assert_int_equal(lines, 36);	/* one per key of the table */
 	free(buf);
 }
 
@@ -384,6 +384,7 @@ static void test_dump_defaults(void **state)
 	assert_non_null(strstr(buf, "engine.inputs=2\n"));
 	assert_non_null(strstr(buf, "pool.chunks=2048\n"));
 	assert_non_null(strstr(buf, "instance=default\n"));
+	assert_non_null(strstr(buf, "output.ceiling_db=-0.3\n"));
 	free(buf);
 }
 
