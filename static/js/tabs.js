@@ -6,9 +6,9 @@ import looper from './tab-looper.js';
 import sampler from './tab-sampler.js';
 import patch from './tab-patch.js';
 import transcribe from './tab-transcribe.js';
-import routing from './tab-routing.js';
+import setup from './tab-setup.js';
 
-export const TABS = [looper, sampler, patch, transcribe, routing];
+export const TABS = [looper, sampler, patch, transcribe, setup];
 
 export function mountTabs(listEl, panelsEl, ctx) {
   const entries = TABS.map((tab) => makeTab(tab, listEl, panelsEl, ctx));

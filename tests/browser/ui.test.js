@@ -77,7 +77,7 @@ test('meter 1 follows the 440 Hz tone, meter 2 stays near silence', T, async () 
 });
 
 test('tabs switch panels and follow the ARIA tabs pattern', T, async () => {
-	const ids = ['looper', 'sampler', 'patch', 'transcribe', 'routing'];
+	const ids = ['looper', 'sampler', 'patch', 'transcribe', 'setup'];
 	for (const id of ids) {
 		await page.click(tid(`tab-${id}`));
 		for (const other of ids) {
@@ -88,13 +88,15 @@ test('tabs switch panels and follow the ARIA tabs pattern', T, async () => {
 			assert.equal(await panel.isVisible(), other === id, `panel of ${other}`);
 		}
 	}
-	await page.focus(tid('tab-routing'));
+	await page.focus(tid('tab-setup'));
 	await page.keyboard.press('ArrowRight');
 	assert.equal(await page.locator(tid('tab-looper')).getAttribute('aria-selected'), 'true');
 	assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'tab-looper');
 });
 
-test('ping engine shows a round trip', T, async () => {
+test('ping engine (in the Setup tab\'s diagnostics) shows a round trip', T, async () => {
+	await page.click(tid('tab-setup'));
+	assert.ok(await page.locator(tid('diagnostics')).isVisible(), 'no diagnostics in the Setup tab');
 	await page.click(tid('ping-button'));
 	const r = await waitAttr(page, 'ping-result', (a) => a.state === 'ok' || a.state === 'error',
 		3000, 'ping result');
@@ -120,6 +122,11 @@ test('phone layout: no sideways scroll, big touch targets, meters live', T, asyn
 		}));
 		assert.ok(m.scroll <= 390, `page is ${m.scroll} px wide on a 390 px screen`);
 		assert.deepEqual(m.small, [], 'buttons under 44 px');
+		// The play screen comes first: the looper's transport and grid are
+		// on the first screen, the developer's ping is not.
+		for (const id of ['transport-start', 'track-0-0'])
+			assert.ok((await phone.locator(tid(id)).boundingBox()).y < 844, `${id} not on the first screen`);
+		assert.equal(await phone.locator(tid('ping-button')).isVisible(), false, 'ping on the play screen');
 		// Meters lie flat on a narrow screen.
 		const bar = await phone.locator(`${tid('meter-1')} .meter-bar`).boundingBox();
 		assert.ok(bar.width > bar.height, `meter-1 bar ${bar.width}x${bar.height}`);

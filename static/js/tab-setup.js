@@ -1,4 +1,6 @@
-// Routing tab: where the engine's ports go in JACK.  One card per role
+// Setup tab: Routing - where the engine's ports go in JACK - and the
+// diagnostics (engine ping) that do not belong on the play screen.
+// Routing:  One card per role
 // (inputs, outputs, click, MIDI in, MIDI out), each engine port with its
 // connections as chips (tap the x to disconnect) and a picker of the ports
 // it can connect to.  Connections made by hand in JACK (qjackctl, jack_connect)
@@ -58,13 +60,20 @@ function portRow(port, all, act) {
 }
 
 export default {
-  id: 'routing',
-  title: 'Routing',
+  id: 'setup',
+  title: 'Setup',
   mount(panel, { api }) {
     const status = h('p', { className: 'route-status', role: 'status', 'aria-live': 'polite', dataset: { testid: 'route-status' } });
     const refresh = h('button', { type: 'button', className: 'btn', textContent: 'Refresh', dataset: { testid: 'route-refresh' } });
     const body = h('div', { className: 'route-groups' });
     panel.append(h('div', { className: 'route-head' }, h('h2', {}, 'Routing'), refresh), status, body);
+    // The page's diagnostics card (engine ping) moves in here.
+    const tools = document.querySelector('.tools-card');
+    if (tools) {
+      const title = tools.querySelector('h2');
+      if (title) { title.classList.remove('visually-hidden'); title.textContent = 'Diagnostics'; }
+      panel.append(h('section', { className: 'route-diag', dataset: { testid: 'diagnostics' } }, tools));
+    }
 
     let busy = false;
     async function load() {
