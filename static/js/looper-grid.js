@@ -225,11 +225,15 @@ export class LooperGrid {
     setAttr(cell.root, 'data-waiting', String(waiting));
     setAttr(cell.root, 'data-solo', String(tr.solo === true));
     setAttr(cell.root, 'data-unsaved', String(tr.unsaved === true));
-    setText(cell.state, STATE_LABEL[state]);
+    // A track that would play but the transport is stopped (a restored
+    // session, or after Stop) is ready, not playing: no green PLAY.
+    const idle = state === 'playing' && !this.timing.running;
+    setAttr(cell.root, 'data-idle', String(idle));
+    setText(cell.state, idle ? 'Ready' : STATE_LABEL[state]);
     const pendName = next ? (STATE_LABEL[next] ?? next) : action;
     setText(cell.pend, waiting ? `\u2192 ${pendName}` : '');
     const vol = Number.isFinite(tr.volume) ? ` volume ${tr.volume.toFixed(2)}` : '';
-    const label = `Column ${cell.c + 1} track ${cell.t + 1}: ${state}` +
+    const label = `Column ${cell.c + 1} track ${cell.t + 1}: ${idle ? 'ready (transport stopped)' : state}` +
       `${waiting ? `, next ${pendName}` : ''}${tr.solo ? ', solo' : ''}${vol}`;
     setAttr(cell.root, 'aria-label', label);
     if (state === 'empty' && cell.root.dataset.wave !== 'none') this.setWave(cell.c, cell.t, null);

@@ -372,3 +372,16 @@ test('transport stop silences the looper and resets the indicator', T, async () 
 	await waitAttr(page, 'beat-indicator', (a) => a.running === 'false' && a.beat === '-1', 3000,
 		'indicator stopped');
 });
+
+test('with the transport stopped a track with a loop reads Ready, not a green Play', T, async () => {
+	await waitLooper((st) => !st.transport.running, 3000, 'transport stopped');
+	const cells = await page.locator('.lp-cell[data-state="playing"]').count();
+	assert.ok(cells > 0, 'no track with a loop left to look at');
+	const idle = page.locator('.lp-cell[data-state="playing"]').first();
+	await page.waitForFunction((el) => el.dataset.idle === 'true', await idle.elementHandle());
+	assert.match(await idle.locator('.lp-state').textContent(), /Ready/);
+	await page.click(tid('transport-start'));
+	await page.waitForFunction((el) => el.dataset.idle === 'false', await idle.elementHandle());
+	assert.match(await idle.locator('.lp-state').textContent(), /Play/);
+	await page.click(tid('transport-stop'));
+});
