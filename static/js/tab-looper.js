@@ -14,6 +14,7 @@
 import { ActionBar } from './looper-actions.js';
 import { el } from './looper-dom.js';
 import { LooperGrid } from './looper-grid.js';
+import { mountKeys } from './looper-keys.js';
 import { SessionBar } from './looper-session.js';
 import { TransportBar } from './looper-transport.js';
 import { WaveLoader } from './looper-wave.js';
@@ -93,11 +94,23 @@ function mountLooper(panel, { socket, api }) {
     setTimeout(() => waveKeys.delete(key), WAVE_RETRY_MS);
   });
 
+  const keysHelp = mountKeys(panel, {
+    selected: () => selected,
+    shape: () => [state?.columns?.length || DEFAULT_SHAPE[0], state?.columns?.[0]?.tracks?.length || DEFAULT_SHAPE[1]],
+    select,
+    act: (a) => send(`looper.${a}`, { ...selected }),
+    running: () => !!state?.transport?.running,
+    trackState: () => grid.cell(selected.column, selected.track)?.track?.state,
+    send,
+  });
+  const keysBtn = el('button', 'lp-btn lp-keys-btn', { type: 'button', 'data-testid': 'keys-button', 'aria-label': 'Keyboard shortcuts' }, '? Keys');
+  keysBtn.addEventListener('click', () => { keysHelp.hidden = !keysHelp.hidden; });
   const help = el('p', 'lp-help', {}, HELP);
+  help.append(' ', keysBtn);
   const gridWrap = el('div', 'lp-gridwrap');
   const legend = el('p', 'lp-legend', {}, 'Column headers: loop length in beats (0 = set by the first take).');
   gridWrap.append(gridBox);
-  root.append(transport.root, transport.settings, banner, legend, gridWrap, actions.root, msg, sessions.root, help);
+  root.append(transport.root, transport.settings, banner, legend, gridWrap, actions.root, msg, sessions.root, help, keysHelp);
   panel.append(root);
 
   function select(c, t) {

@@ -348,6 +348,7 @@ test('phone layout: no sideways scroll, big targets, live grid', T, async () => 
 			scroll: document.documentElement.scrollWidth,
 			small: [...document.querySelectorAll('#panel-looper button')]
 				.map((b) => ({ id: b.dataset.testid, r: b.getBoundingClientRect() }))
+				.filter((b) => b.r.width > 0 && b.r.height > 0)	// hidden: no box
 				.filter((b) => b.r.width < 44 || b.r.height < 44)
 				.map((b) => `${b.id} ${b.r.width}x${b.r.height}`),
 			cells: [...document.querySelectorAll('.lp-cell')]
@@ -384,4 +385,31 @@ test('with the transport stopped a track with a loop reads Ready, not a green Pl
 	await page.waitForFunction((el) => el.dataset.idle === 'false', await idle.elementHandle());
 	assert.match(await idle.locator('.lp-state').textContent(), /Play/);
 	await page.click(tid('transport-stop'));
+});
+
+test('keyboard: Space starts and stops, arrows select, R records, ? shows the shortcuts; the page never scrolls', T, async () => {
+	await page.click(tid('tab-looper'));
+	await page.locator(tid('looper-grid')).click({ position: { x: 1, y: 1 } }).catch(() => {});
+	await page.evaluate(() => document.activeElement?.blur());
+	const y0 = await page.evaluate(() => window.scrollY);
+	await page.keyboard.press(' ');
+	await waitLooper((st) => st.transport.running, 3000, 'Space started the transport');
+	// the next Space acts on what the page shows: wait for the push
+	await waitAttr(page, 'beat-indicator', (a) => a.running === 'true', 3000, 'page shows running');
+	await page.keyboard.press(' ');
+	await waitLooper((st) => !st.transport.running, 3000, 'Space stopped the transport');
+	assert.equal(await page.evaluate(() => window.scrollY), y0, 'Space scrolled the page');
+	const before = await looper();
+	const { column, track } = before.selected;
+	const nt = before.columns[0].tracks.length;
+	await page.keyboard.press('ArrowDown');
+	await waitLooper((st) => st.selected.column === column && st.selected.track === (track + 1) % nt,
+		3000, 'ArrowDown selected the next track');
+	await page.keyboard.press('?');
+	assert.ok(await page.locator(tid('keys-help')).isVisible(), 'no shortcut list');
+	assert.match(await page.locator(tid('keys-help')).textContent(), /Space.*start \/ stop/s);
+	await page.keyboard.press('Escape');
+	assert.equal(await page.locator(tid('keys-help')).isVisible(), false);
+	await page.keyboard.press('ArrowUp');
+	await waitLooper((st) => st.selected.track === track, 3000, 'ArrowUp went back');
 });
