@@ -387,6 +387,22 @@ test('with the transport stopped a track with a loop reads Ready, not a green Pl
 	await page.click(tid('transport-stop'));
 });
 
+test('laptop 1280x800: transport, grid, the action bar and the output meter fit without scrolling', T, async () => {
+	await page.click(tid('tab-looper'));
+	await page.evaluate(() => window.scrollTo(0, 0));
+	for (const id of ['transport-start', 'track-3-3', 'btn-record', 'btn-clear', 'track-volume', 'out-meter-L']) {
+		const box = await page.locator(tid(id)).first().boundingBox();
+		assert.ok(box, `${id} not shown`);
+		assert.ok(box.y >= 0 && box.y + box.height <= 800 && box.x + box.width <= 1280,
+			`${id} outside the 1280x800 screen: ${JSON.stringify(box)}`);
+	}
+	// pressing a button never scrolls the page
+	const y0 = await page.evaluate(() => window.scrollY);
+	await page.click(tid('btn-mute'));
+	await page.click(tid('btn-play'));
+	assert.equal(await page.evaluate(() => window.scrollY), y0, 'a button press scrolled the page');
+});
+
 test('keyboard: Space starts and stops, arrows select, R records, ? shows the shortcuts; the page never scrolls', T, async () => {
 	await page.click(tid('tab-looper'));
 	await page.locator(tid('looper-grid')).click({ position: { x: 1, y: 1 } }).catch(() => {});
