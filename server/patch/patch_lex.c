@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/patch/patch_limits.h"
+
 /* any thread */
 int patch_errf(struct patch_err *e, struct patch_pos at, const char *fmt, ...)
 {
@@ -159,7 +161,12 @@ static int lex_string(struct plex *lx, struct plex_token *t,
 			return patch_errf(e, t->pos, "unterminated string");
 		if (c == '"')
 			break;
-		n += (c == '\\' && peek(lx, n + 1) != -1) ? 2 : 1;
+		if (n > PATCH_STRING_MAX)	/* n - 1 bytes in, one more */
+			return patch_errf(e, t->pos, "string longer than %u "
+					  "bytes", PATCH_STRING_MAX);
+		/* an escaped newline would hide a line from the count */
+		n += (c == '\\' && peek(lx, n + 1) != -1 &&
+		      peek(lx, n + 1) != '\n') ? 2 : 1;
 	}
 	t->kind = PLEX_STR;
 	t->text = lx->src + lx->at + 1;
@@ -209,6 +216,9 @@ int plex_next(struct plex *lx, struct plex_token *t, struct patch_err *e)
 		t->kind = PLEX_EOF;
 		return 0;
 	}
+	if (lx->at >= PATCH_TEXT_MAX)
+		return patch_errf(e, t->pos, "the patch is longer than %u bytes",
+				  PATCH_TEXT_MAX);
 	if (c == '\n') {
 		t->kind = PLEX_NL;
 		t->len = 1;

@@ -3,6 +3,7 @@
  * parameter values, ports, the built-in in/out nodes.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ static int value_num(struct cc *c, const struct sb_param_def *pd,
 				  v->text ? " '" : "", v->text ? v->text : "",
 				  v->text ? "'" : "");
 	}
-	if (x < pd->min || x > pd->max)
+	if (!isfinite(x) || x < pd->min || x > pd->max)
 		return patch_errf(c->e, v->pos, "value out of range: '%s' is "
 				  "%g .. %g%s%s, got %g", pd->name,
 				  (double)pd->min, (double)pd->max,
