@@ -12,19 +12,42 @@
 
 #include "server/patch/patch_limits.h"
 
+/*
+ * A message cut at the buffer's end may end inside a UTF-8 sequence (a
+ * string value quoted in it); drop the partial character, or the JSON
+ * error body could not carry the message.
+ */
+static void trim_utf8(char *s, size_t len)
+{
+	size_t i = len, k = 0;
+
+	while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		k++;
+	}
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return;		/* ASCII, or no lead byte: leave it */
+	i--;		/* the lead byte: is its sequence complete? */
+	if (len - i < (size_t)((unsigned char)s[i] >= 0xf0 ? 4 :
+			       (unsigned char)s[i] >= 0xe0 ? 3 : 2))
+		s[i] = '\0';
+}
+
 /* any thread */
 int patch_errf(struct patch_err *e, struct patch_pos at, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int n, m;
 
 	e->line = at.line;
 	e->col = at.col;
 	n = snprintf(e->msg, sizeof(e->msg), "line %d, column %d: ", at.line,
 		     at.col);
 	va_start(ap, fmt);
-	vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
+	m = vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if ((size_t)n + (size_t)m >= sizeof(e->msg))
+		trim_utf8(e->msg, strlen(e->msg));
 	return -EINVAL;
 }
 

@@ -8,8 +8,8 @@
  * (or the first again) into slot B with A as the previous plan, which
  * drives state reuse, the removed list and the freeable blocks.  A
  * compiled plan must pass sb_plan_check and export as a graph; a failed
- * compile must leave the heap as it found it and an -EINVAL must carry a
- * line and column.  The heap is reset after every input.
+ * compile must leave the heap as it found it, an -EINVAL must carry a
+ * line and column, and the message must be UTF-8 if the text was.  The heap is reset after every input.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #include "server/patch/patch_compile.h"
 #include "server/patch/patch_graph.h"
 #include "server/patch/patch_heap.h"
+#include "tests/fuzz/fuzz_utf8.h"
 
 #define RATE 48000u
 #define SLOT_BYTES (1u << 20)
@@ -77,6 +78,9 @@ static int compile(const char *text, size_t len, int k, const uint8_t *prev,
 			abort();	/* not rolled back */
 		if (rc == -EINVAL && (r->err.line < 1 || r->err.col < 1))
 			abort();	/* a text error without its place */
+		if (fuzz_utf8_ok(text, len) &&
+		    !fuzz_utf8_ok(r->err.msg, strlen(r->err.msg)))
+			abort();	/* a message JSON cannot carry */
 	}
 	return rc;
 }

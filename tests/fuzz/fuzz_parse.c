@@ -4,7 +4,7 @@
  * The input is parsed as patch text, and every string value is compiled
  * as a seq pattern; the whole input is also compiled as a pattern on its
  * own, so the pattern compiler sees raw bytes too.  Errors must carry a
- * position; a compiled pattern must satisfy rt/dsp/seq_data.h (what the
+ * position (and be UTF-8 if the text was); a compiled pattern must satisfy rt/dsp/seq_data.h (what the
  * engine's seq module relies on): 1..64 cycles, each tiling [0, 1) with
  * events sorted by start, notes 0..127 or a rest, all inside the blob.
  */
@@ -18,6 +18,7 @@
 #include "rt/dsp/seq_data.h"
 #include "server/patch/patch_parse.h"
 #include "server/patch/patch_pattern.h"
+#include "tests/fuzz/fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -96,6 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pp_free(&p);
 	} else if (e.msg[0] && e.line < 1 && strcmp(e.msg, "out of memory")) {
 		abort();	/* a syntax error without its position */
+	} else if (fuzz_utf8_ok(text, size) &&
+		   !fuzz_utf8_ok(e.msg, strlen(e.msg))) {
+		abort();	/* UTF-8 in, a message JSON cannot carry out */
 	}
 	free(text);
 	return 0;

@@ -368,6 +368,48 @@ static void test_connections(void **state)
 	free(b.s);
 }
 
+/* Well-formed UTF-8 (no overlong or surrogate checks: cut sequences). */
+static int utf8_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		int n = *u < 0x80 ? 0 : *u >= 0xf0 ? 3 : *u >= 0xe0 ? 2 :
+			*u >= 0xc0 ? 1 : -1;
+
+		if (n < 0)
+			return 0;
+		for (u++; n > 0; n--, u++)
+			if ((*u & 0xc0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
+/* An error cut at the message's end keeps whole characters (JSON). */
+static void test_error_utf8(void **state)
+{
+	struct fx *f = *state;
+	struct pc_target t = { .slot = f->slot, .slot_bytes = SLOT_BYTES,
+			       .heap = &f->heap, .rate = RATE };
+	struct pc_result r;
+	struct buf b = { 0 };
+
+	for (int pad = 0; pad < 4; pad++) {	/* every cut position */
+		b.len = 0;
+		put(&b, "l = lfo(shape: \"%.*s", pad, "xxx");
+		for (int i = 0; i < 200; i++)
+			put(&b, i % 2 ? "\xc3\xa9" : "\xe2\x82\xac");
+		put(&b, "\")\n");
+		assert_int_equal(pc_compile(b.s, b.len, &t, &r), -EINVAL);
+		assert_int_equal(r.err.col, 16);
+		if (!utf8_ok(r.err.msg))
+			fail_msg("pad %d: not UTF-8: %s", pad, r.err.msg);
+		pc_result_free(&r);
+	}
+	free(b.s);
+}
+
 /* Reproducers from the fuzzers (the corpus under tests/fuzz/ has them). */
 static void test_fuzz_reproducers(void **state)
 {
@@ -398,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_string_and_name_length),
 		cmocka_unit_test(test_list_and_params),
 		cmocka_unit_test(test_connections),
+		cmocka_unit_test(test_error_utf8),
 		cmocka_unit_test(test_fuzz_reproducers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
