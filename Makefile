@@ -4,6 +4,7 @@
 #   make run    install missing packages, start JACK (if needed), engine, server
 #   make test   install what the tests need, build, run every test
 #   make bench  print the benchmark tables (never part of make test)
+#   make fuzz   fuzz the patch compiler, FUZZ_SECONDS (600) per target
 
 CC      ?= cc
 PKGS     = jack libmicrohttpd libwebsockets jansson sndfile
@@ -59,7 +60,7 @@ BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/stagebox-render
 # What only the tests need (cmocka, the RT guard, JACK test clients).
 TEST_BINS = $(B)/librtguard.so $(CLIENTS) $(UNITS)
 
-.PHONY: all test-bins run test bench unit deps deps-test clean
+.PHONY: all test-bins run test bench unit deps deps-test clean fuzzers fuzz
 all: $(BINS)
 test-bins: $(BINS) $(TEST_BINS)
 
@@ -106,14 +107,48 @@ run: deps
 	bash deploy/run.sh
 
 test: deps-test
-	$(MAKE) test-bins
+	$(MAKE) test-bins fuzzers
 	bash tests/run.sh
 
 bench: deps-test
 	$(MAKE) test-bins
 	bash tests/bench/run.sh
 
+# libFuzzer targets over the patch compiler (tests/fuzz/fuzz_*.c) with
+# AddressSanitizer, LeakSanitizer and UBSan, built by clang into
+# build/fuzz/.  Only `make test` and `make fuzz` build them, so `make` and
+# `make run` need no clang.  tests/fuzz/run.sh does the fuzzing and the
+# corpus upkeep; tests/run.sh replays the kept corpus.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FZ           = $(B)/fuzz
+FUZZ_CFLAGS  = -I. -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
+	       -g -O1 -fno-omit-frame-pointer \
+	       -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS      = $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
+FUZZ_LIB_OBJ = $(PATCH_SRC:%.c=$(FZ)/obj/%.o) $(DSP_SRC:%.c=$(FZ)/obj/%.o)
+FUZZ_LIBS    = $(shell pkg-config --libs jansson 2>/dev/null) -lm
+
+fuzzers: $(FUZZERS)
+
+# Keep the objects: they come from a pattern chain make would delete.
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_SRC:%.c=$(FZ)/obj/%.o)
+
+$(FZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FZ)/fuzz_%: $(FZ)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+fuzz: deps-test
+	$(MAKE) fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZERS)
+
 clean:
 	rm -rf $(B)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) $(FZ)/obj -name '*.d' 2>/dev/null)

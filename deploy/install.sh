@@ -28,9 +28,11 @@ RUN_PKGS=(build-essential pkg-config jackd2 libjack-jackd2-dev
 # sooperlooper: the reference looper the looper benchmark (make bench)
 # measures side by side with stagebox-rt; supercollider-server and
 # puredata-core: the synths the patch benchmark runs next to
-# stagebox-render (scsynth -N, pd -batch; neither pulls X).
+# stagebox-render (scsynth -N, pd -batch; neither pulls X).  clang and
+# libclang-rt-14-dev: libFuzzer and the sanitizers for the patch
+# compiler's fuzz targets (make fuzzers, make fuzz).
 TEST_PKGS=(libcmocka-dev chromium wrk sox valgrind sooperlooper
-	supercollider-server puredata-core)
+	supercollider-server puredata-core clang libclang-rt-14-dev)
 
 # Playwright releases whose engines field still allows node 18.
 PLAYWRIGHT_NODE18=1.56.1

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh - every test (what `make test` runs after building):
-# unit tests (build/test_*), the source checks (tests/lint/), the RT guard
-# self-test, the integration and browser tests with node's test runner,
-# then the system tests (tests/system/: `make run` on a fresh Debian 12).
+# unit tests (build/test_*), the source checks (tests/lint/), the fuzz
+# corpus replay (tests/fuzz/), the RT guard self-test, the integration and
+# browser tests with node's test runner, then the system tests
+# (tests/system/: `make run` on a fresh Debian 12).
 # Exits non-zero when anything failed.
 set -uo pipefail
 
@@ -26,6 +27,10 @@ for lint in tests/lint/*.sh; do
 	echo "== $lint"
 	bash "$lint" || failed+=("$lint")
 done
+
+# The fuzz targets over their kept corpus: no new fuzzing (make fuzz does).
+echo "== tests/fuzz/replay.sh"
+bash tests/fuzz/replay.sh || failed+=(tests/fuzz/replay.sh)
 
 if [ -f tests/rtguard/selftest.sh ]; then
 	echo "== tests/rtguard/selftest.sh"

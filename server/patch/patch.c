@@ -29,13 +29,14 @@
 #include "server/patch/patch_graph.h"
 #include "server/patch/patch_heap.h"
 #include "server/patch/patch_json.h"
+#include "server/patch/patch_limits.h"
 #include "server/core/bus.h"
 #include "server/core/worker.h"
 #include "server/patch/watch.h"
 
 #define MS 1000000ull
 #define WATCH_QUIET_NS (50 * MS)
-#define TEXT_MAX (1u << 20)
+#define TEXT_MAX PATCH_TEXT_MAX
 
 enum op_kind { OP_LOAD, OP_STOP };
 enum op_phase { PH_QUEUED, PH_COMPILING, PH_CALLING, PH_WAITING };
@@ -499,8 +500,9 @@ static void compile_done(void *arg)
 		return;
 	}
 	if (o->rc) {
-		op_fail(o->rc == -ENOMEM ? 507 : 500, o->res.err.msg[0]
-			? o->res.err.msg : strerror(-o->rc));
+		/* heap full, or a plan bigger than a slot: out of room */
+		op_fail(o->rc == -ENOMEM || o->rc == -ENOSPC ? 507 : 500,
+			o->res.err.msg[0] ? o->res.err.msg : strerror(-o->rc));
 		return;
 	}
 	send_to_engine(o, SB_CMD_PATCH_SWAP);

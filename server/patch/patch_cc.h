@@ -67,6 +67,8 @@ struct cc_node {
 	uint32_t out_buf;
 	uint64_t state_off;
 	int prev;			/* index in the previous plan, -1 */
+	int delay;			/* a delay: outputs read a sub-block
+					 * late, so they may close a cycle */
 };
 
 struct cc_conn {
@@ -77,6 +79,13 @@ struct cc_conn {
 	struct patch_pos pos;
 };
 
+/* Connection indices grouped by node, in text order: conn[first[v] ..
+ * first[v + 1]) are node v's. */
+struct cc_adj {
+	uint32_t *first;		/* n_nodes + 1 */
+	uint32_t *conn;			/* n_conns */
+};
+
 struct cc {
 	const struct pc_target *t;
 	struct pc_result *r;
@@ -84,14 +93,16 @@ struct cc {
 	struct pp_patch ast;
 	struct cc_node *nodes;
 	uint32_t n_nodes, cap_nodes;
+	uint32_t *by_id;		/* defined nodes' indices, sorted by id */
 	struct cc_conn *conns;
 	uint32_t n_conns;
+	struct cc_adj in, out;		/* by destination, by source */
 	uint32_t *order;		/* run order: node indices */
 	uint32_t n_bufs;
 	uint64_t bufs_off;
 };
 
-/* patch_resolve.c: AST nodes and connections -> cc nodes and conns. */
+/* patch_resolve.c: AST nodes and connections -> cc nodes, conns, adj. */
 /* thread: any */
 int cc_resolve(struct cc *c);
 

@@ -40,11 +40,9 @@ static void write_conns(const struct cc *c, struct sw *w, uint32_t idx,
 	struct sb_plan_conn pc;
 
 	pn->conn_off = take(w, 0);
-	for (uint32_t k = 0; k < c->n_conns; k++) {
-		const struct cc_conn *cn = &c->conns[k];
+	for (uint32_t j = c->in.first[idx]; j < c->in.first[idx + 1]; j++) {
+		const struct cc_conn *cn = &c->conns[c->in.conn[j]];
 
-		if (cn->to != idx)
-			continue;
 		pc = (struct sb_plan_conn){
 			.src_buf = c->nodes[cn->from].out_buf + cn->out,
 			.kind = cn->kind, .index = cn->index,
@@ -118,7 +116,12 @@ static void cc_free(struct cc *c)
 	for (uint32_t i = 0; c->nodes && i < c->n_nodes; i++)
 		free(c->nodes[i].data);
 	free(c->nodes);
+	free(c->by_id);
 	free(c->conns);
+	free(c->in.first);
+	free(c->in.conn);
+	free(c->out.first);
+	free(c->out.conn);
 	free(c->order);
 	pp_free(&c->ast);
 }

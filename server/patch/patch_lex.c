@@ -10,19 +10,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/patch/patch_limits.h"
+
+/*
+ * A message cut at the buffer's end may end inside a UTF-8 sequence (a
+ * string value quoted in it); drop the partial character, or the JSON
+ * error body could not carry the message.
+ */
+static void trim_utf8(char *s, size_t len)
+{
+	size_t i = len, k = 0;
+
+	while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		k++;
+	}
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return;		/* ASCII, or no lead byte: leave it */
+	i--;		/* the lead byte: is its sequence complete? */
+	if (len - i < (size_t)((unsigned char)s[i] >= 0xf0 ? 4 :
+			       (unsigned char)s[i] >= 0xe0 ? 3 : 2))
+		s[i] = '\0';
+}
+
 /* any thread */
 int patch_errf(struct patch_err *e, struct patch_pos at, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int n, m;
 
 	e->line = at.line;
 	e->col = at.col;
 	n = snprintf(e->msg, sizeof(e->msg), "line %d, column %d: ", at.line,
 		     at.col);
 	va_start(ap, fmt);
-	vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
+	m = vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if ((size_t)n + (size_t)m >= sizeof(e->msg))
+		trim_utf8(e->msg, strlen(e->msg));
 	return -EINVAL;
 }
 
@@ -159,7 +184,12 @@ static int lex_string(struct plex *lx, struct plex_token *t,
 			return patch_errf(e, t->pos, "unterminated string");
 		if (c == '"')
 			break;
-		n += (c == '\\' && peek(lx, n + 1) != -1) ? 2 : 1;
+		if (n > PATCH_STRING_MAX)	/* n - 1 bytes in, one more */
+			return patch_errf(e, t->pos, "string longer than %u "
+					  "bytes", PATCH_STRING_MAX);
+		/* an escaped newline would hide a line from the count */
+		n += (c == '\\' && peek(lx, n + 1) != -1 &&
+		      peek(lx, n + 1) != '\n') ? 2 : 1;
 	}
 	t->kind = PLEX_STR;
 	t->text = lx->src + lx->at + 1;
@@ -209,6 +239,9 @@ int plex_next(struct plex *lx, struct plex_token *t, struct patch_err *e)
 		t->kind = PLEX_EOF;
 		return 0;
 	}
+	if (lx->at >= PATCH_TEXT_MAX)
+		return patch_errf(e, t->pos, "the patch is longer than %u bytes",
+				  PATCH_TEXT_MAX);
 	if (c == '\n') {
 		t->kind = PLEX_NL;
 		t->len = 1;

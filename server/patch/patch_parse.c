@@ -5,9 +5,12 @@
 #include "server/patch/patch_parse.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/patch/patch_limits.h"
 
 struct parser {
 	struct plex lx;
@@ -46,6 +49,15 @@ static int expect(struct parser *ps, enum plex_kind k, const char *what)
 	return next(ps);
 }
 
+/* A name token longer than a name may be. */
+static int too_long(struct parser *ps)
+{
+	const struct plex_token *t = &ps->tok;
+
+	return patch_errf(ps->e, t->pos, "name '%.*s' is longer than %d "
+			  "characters", (int)t->len, t->text, PATCH_NAME_MAX);
+}
+
 /* Copy a name token into a fixed buffer. */
 static int take_name(struct parser *ps, char *dst, const char *what)
 {
@@ -53,10 +65,8 @@ static int take_name(struct parser *ps, char *dst, const char *what)
 
 	if (t->kind != PLEX_IDENT)
 		return expected(ps, what);
-	if (t->len >= PP_NAME_MAX)
-		return patch_errf(ps->e, t->pos, "name '%.*s' is longer than %d "
-				  "characters", (int)t->len, t->text,
-				  PP_NAME_MAX - 1);
+	if (t->len > PATCH_NAME_MAX)
+		return too_long(ps);
 	memcpy(dst, t->text, t->len);
 	dst[t->len] = '\0';
 	return next(ps);
@@ -108,6 +118,9 @@ static int parse_list(struct parser *ps, struct pp_value *v)
 			return rc;
 		if (ps->tok.kind != PLEX_NUM)
 			return expected(ps, "a number");
+		if (v->n_list >= PATCH_LIST_MAX)
+			return patch_errf(ps->e, ps->tok.pos, "more than %d "
+					  "numbers in a list", PATCH_LIST_MAX);
 		if (grow((void **)&v->list, v->n_list, &cap, sizeof(double)))
 			return -ENOMEM;
 		v->list[v->n_list++] = ps->tok.num;
@@ -127,6 +140,9 @@ static int parse_value(struct parser *ps, struct pp_value *v)
 		v->num = t->num;
 		return next(ps);
 	case PLEX_IDENT:
+		if (t->len > PATCH_NAME_MAX)
+			return too_long(ps);
+		/* fall through */
 	case PLEX_STR:
 		v->kind = t->kind == PLEX_STR ? PP_VAL_STR : PP_VAL_WORD;
 		v->text = t->kind == PLEX_STR ? unescape(t->text, t->len)
@@ -146,6 +162,9 @@ static int parse_param(struct parser *ps, struct pp_node *n)
 	struct pp_param *pa;
 	int rc;
 
+	if (n->n_params >= PATCH_PARAMS_MAX)
+		return patch_errf(ps->e, ps->tok.pos, "more than %d parameters "
+				  "on one node", PATCH_PARAMS_MAX);
 	if (grow((void **)&n->params, n->n_params, &n->cap_params,
 		 sizeof(*pa)))
 		return -ENOMEM;
@@ -188,9 +207,9 @@ static int check_id(struct parser *ps, const char *id, struct patch_pos at)
 		return patch_errf(ps->e, at, "'%s' is a built-in id", id);
 	if (pp_find_node(ps->p, id))
 		return patch_errf(ps->e, at, "duplicate id '%s'", id);
-	if (ps->p->n_nodes >= SB_PLAN_MAX_NODES)
+	if (ps->p->n_nodes >= PATCH_NODES_MAX)
 		return patch_errf(ps->e, at, "too many modules (max %d)",
-				  SB_PLAN_MAX_NODES);
+				  PATCH_NODES_MAX);
 	return 0;
 }
 
@@ -224,6 +243,17 @@ static int parse_def(struct parser *ps, const struct plex_token *first)
 	return rc;
 }
 
+/* A number token that is all digits: a port index (in.1). */
+static int port_number(const struct plex_token *t)
+{
+	if (t->kind != PLEX_NUM || t->len > PATCH_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < t->len; i++)	/* text is not terminated */
+		if (t->text[i] < '0' || t->text[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* node '.' port; a port may be a number (in.1). */
 static int parse_end(struct parser *ps, struct pp_end *end)
 {
@@ -235,8 +265,7 @@ static int parse_end(struct parser *ps, struct pp_end *end)
 	if ((rc = expect(ps, PLEX_DOT, "'.' and a port name")) != 0)
 		return rc;
 	end->port_pos = ps->tok.pos;
-	if (ps->tok.kind == PLEX_NUM && ps->tok.len < PP_NAME_MAX &&
-	    strspn(ps->tok.text, "0123456789") >= ps->tok.len) {
+	if (port_number(&ps->tok)) {
 		memcpy(end->port, ps->tok.text, ps->tok.len);
 		return next(ps);
 	}
@@ -247,6 +276,9 @@ static int add_conn(struct parser *ps, const struct pp_conn *c)
 {
 	struct pp_patch *p = ps->p;
 
+	if (p->n_conns >= PATCH_CONNS_MAX)
+		return patch_errf(ps->e, c->to.pos, "too many connections "
+				  "(max %d)", PATCH_CONNS_MAX);
 	if (grow((void **)&p->conns, p->n_conns, &p->cap_conns, sizeof(*c)))
 		return -ENOMEM;
 	p->conns[p->n_conns++] = *c;
@@ -266,6 +298,12 @@ static int parse_conn(struct parser *ps, struct patch_pos at)
 			return rc;
 		if (ps->tok.kind != PLEX_NUM)
 			return expected(ps, "a number after '*'");
+		/* the plan holds a float: no inf, and nothing absurd */
+		if (!(fabs(ps->tok.num) <= PATCH_SCALE_MAX))
+			return patch_errf(ps->e, ps->tok.pos, "scale out of "
+					  "range: -%g .. %g, got %g",
+					  PATCH_SCALE_MAX, PATCH_SCALE_MAX,
+					  ps->tok.num);
 		c.scale = ps->tok.num;
 		if ((rc = next(ps)) != 0)
 			return rc;
@@ -292,8 +330,8 @@ static int parse_stmt(struct parser *ps)
 
 	if (first.kind != PLEX_IDENT)
 		return expected(ps, "a node id");
-	if (first.len >= PP_NAME_MAX)
-		return take_name(ps, (char[PP_NAME_MAX]){ 0 }, "");
+	if (first.len > PATCH_NAME_MAX)
+		return too_long(ps);
 	if ((rc = next(ps)) != 0)
 		return rc;
 	if (ps->tok.kind == PLEX_EQ)

@@ -6,9 +6,11 @@
  *   from.port [* scale] -> to.port[, to.port ...]
  *
  * The parser checks syntax, id spelling, reserved and duplicate ids and
- * the node count; what the names mean (types, ports, params, values) is
- * the compiler's business.  A fan-out statement becomes one struct
- * pp_conn per target, all with the same source and scale.
+ * the sizes of patch_limits.h (nodes, connections, names, lists,
+ * parameters, the scale's range); what the names mean (types, ports,
+ * params, values) is the compiler's business.  A fan-out statement
+ * becomes one struct pp_conn per target, all with the same source and
+ * scale.
  */
 #ifndef SB_PATCH_PARSE_H
 #define SB_PATCH_PARSE_H

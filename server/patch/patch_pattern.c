@@ -13,9 +13,18 @@
 #include <string.h>
 
 #include "rt/dsp/seq_data.h"
+#include "server/patch/patch_limits.h"
 
-#define PAT_MAX_DEPTH 32
-#define PAT_MAX_REPEAT 64
+/*
+ * Levels of [..], <..> and *n around a step.  period() and eval() recurse
+ * once per level, so this bounds their stack; "c3*2*2*2..." is as deep
+ * as "[[[c3]]]".
+ */
+#define PAT_MAX_DEPTH PATCH_PAT_DEPTH_MAX
+#define PAT_MAX_REPEAT PATCH_PAT_REPEAT_MAX
+
+static const char too_deep[] = "nesting too deep (at most 32 levels of "
+			       "[..], <..> and *n)";
 
 enum pkind { PK_NOTE, PK_REST, PK_SEQ, PK_ALT, PK_REP };
 
@@ -26,6 +35,8 @@ struct pnode {
 	uint32_t n;		/* SEQ/ALT: children; REP: count */
 	int32_t kid, next;	/* first child, next sibling; -1 none */
 	uint64_t period;	/* cycles until it repeats (capped) */
+	uint32_t height;	/* levels below it: 0 for a note or rest */
+	size_t off;		/* NOTE, REST: where it is in the text */
 };
 
 struct pat {
@@ -152,8 +163,10 @@ static int parse_note(struct pat *p)
 	} else if (ppat_note(p->s + start, len, &m)) {
 		return fail(p, start, "bad note name (e.g. c3, eb4, f#2)");
 	}
-	if ((idx = new_node(p, PK_NOTE)) >= 0)
+	if ((idx = new_node(p, PK_NOTE)) >= 0) {
 		p->nodes[idx].note = m;
+		p->nodes[idx].off = start;
+	}
 	return idx;
 }
 
@@ -166,7 +179,7 @@ static int parse_group(struct pat *p, char close, enum pkind kind)
 	int idx;
 
 	if (++p->depth > PAT_MAX_DEPTH)
-		return fail(p, open, "nesting too deep");
+		return fail(p, open, too_deep);
 	idx = parse_seq(p, close);
 	if (idx < 0)
 		return idx;
@@ -194,10 +207,13 @@ static int parse_repeat(struct pat *p, int child)
 	if (p->at == start || v < 1 || v > PAT_MAX_REPEAT)
 		return fail(p, start, "expected a repeat count 1..64 after "
 			    "'*'");
+	if ((uint32_t)p->depth + p->nodes[child].height + 1 > PAT_MAX_DEPTH)
+		return fail(p, start - 1, too_deep);
 	if ((idx = new_node(p, PK_REP)) < 0)
 		return idx;
 	p->nodes[idx].n = (uint32_t)v;
 	p->nodes[idx].kid = child;
+	p->nodes[idx].height = p->nodes[child].height + 1;
 	return idx;
 }
 
@@ -207,8 +223,9 @@ static int parse_step(struct pat *p)
 	int idx;
 
 	if (c == '~') {
+		if ((idx = new_node(p, PK_REST)) >= 0)
+			p->nodes[idx].off = p->at;
 		p->at++;
-		idx = new_node(p, PK_REST);
 	} else if (c == '[') {
 		idx = parse_group(p, ']', PK_SEQ);
 	} else if (c == '<') {
@@ -239,6 +256,8 @@ static int parse_seq(struct pat *p, char close)
 			p->nodes[prev].next = idx;
 		prev = idx;
 		p->nodes[seq].n++;
+		if (p->nodes[idx].height + 1 > p->nodes[seq].height)
+			p->nodes[seq].height = p->nodes[idx].height + 1;
 		skip_space(p);
 	}
 	return seq;
@@ -278,12 +297,15 @@ static uint64_t period(struct pat *p, int32_t i)
 	return per;
 }
 
-static int emit(struct pat *p, double t0, double dur, int note)
+/* Note or rest nd's event; the one past the limit is the error's place. */
+static int emit(struct pat *p, const struct pnode *nd, double t0, double dur)
 {
 	if (p->n_ev >= SB_SEQ_MAX_EVENTS)
-		return fail(p, 0, "too many steps (max 4096 over all cycles)");
-	p->ev[p->n_ev++] = (struct sb_seq_event){ .start = t0, .length = dur,
-						  .note = note };
+		return fail(p, nd->off, "too many events (max 4096 over all "
+			    "cycles)");
+	p->ev[p->n_ev++] = (struct sb_seq_event){
+		.start = t0, .length = dur,
+		.note = nd->kind == PK_NOTE ? nd->note : SB_SEQ_REST };
 	return 0;
 }
 
@@ -296,8 +318,7 @@ static int eval(struct pat *p, int32_t i, uint64_t c, double t0, double dur)
 	int rc = 0;
 
 	if (nd->kind == PK_NOTE || nd->kind == PK_REST)
-		return emit(p, t0, dur, nd->kind == PK_NOTE ? nd->note
-							    : SB_SEQ_REST);
+		return emit(p, nd, t0, dur);
 	if (nd->kind == PK_ALT) {
 		for (j = 0; j < c % nd->n; j++)
 			k = p->nodes[k].next;

@@ -13,6 +13,8 @@
  *
  * ppat_compile turns the text into struct sb_seq_data (rt/seq_data.h):
  * every distinct cycle precomputed, at most SB_SEQ_MAX_CYCLES of them.
+ * Limits (patch_limits.h): 32 levels of [..], <..> and *n together,
+ * repeats 1..64, 4096 events over all cycles, 64 distinct cycles.
  */
 #ifndef SB_PATCH_PATTERN_H
 #define SB_PATCH_PATTERN_H

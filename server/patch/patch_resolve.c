@@ -3,6 +3,7 @@
  * parameter values, ports, the built-in in/out nodes.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ static int value_num(struct cc *c, const struct sb_param_def *pd,
 				  v->text ? " '" : "", v->text ? v->text : "",
 				  v->text ? "'" : "");
 	}
-	if (x < pd->min || x > pd->max)
+	if (!isfinite(x) || x < pd->min || x > pd->max)
 		return patch_errf(c->e, v->pos, "value out of range: '%s' is "
 				  "%g .. %g%s%s, got %g", pd->name,
 				  (double)pd->min, (double)pd->max,
@@ -174,6 +175,7 @@ static struct cc_node *add_node(struct cc *c, const char *id,
 	n->type = type;
 	n->pos = pos;
 	n->prev = -1;
+	n->delay = !strcmp(def->type, "delay");
 	for (uint32_t k = 0; k < def->n_params; k++)
 		n->par[k] = def->params[k].kind == SB_PK_NUM ?
 			    def->params[k].def : 0.0f;
@@ -212,13 +214,59 @@ static int resolve_node(struct cc *c, const struct pp_node *an)
 	return rc;
 }
 
+static int by_id_cmp(const void *a, const void *b, void *arg)
+{
+	const struct cc_node *n = arg;
+
+	return strcmp(n[*(const uint32_t *)a].id, n[*(const uint32_t *)b].id);
+}
+
+/*
+ * c->by_id: the defined nodes sorted by id, so that thousands of
+ * connections find their ends by bisection, not by a scan each.
+ */
+static int index_ids(struct cc *c)
+{
+	c->by_id = malloc((c->n_nodes + 1) * sizeof(*c->by_id));
+	if (!c->by_id)
+		return cc_fail(c, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < c->n_nodes; i++)
+		c->by_id[i] = i;
+	qsort_r(c->by_id, c->n_nodes, sizeof(*c->by_id), by_id_cmp, c->nodes);
+	return 0;
+}
+
+/* The defined node with this id: 0 with *idx, or -1. */
+static int find_defined(const struct cc *c, uint32_t n_defined,
+			const char *id, uint32_t *idx)
+{
+	uint32_t lo = 0, hi = n_defined;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(c->nodes[c->by_id[mid]].id, id);
+
+		if (d == 0) {
+			*idx = c->by_id[mid];
+			return 0;
+		}
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* The node an endpoint names; in/out appear on first use. */
 static int end_node(struct cc *c, const struct pp_end *e, uint32_t *idx)
 {
 	const struct sb_mod_def *def;
-	uint32_t type;
+	uint32_t type, n_defined = c->ast.n_nodes;
 
-	for (uint32_t i = 0; i < c->n_nodes; i++) {
+	if (find_defined(c, n_defined, e->node, idx) == 0)
+		return 0;
+	for (uint32_t i = n_defined; i < c->n_nodes; i++) {	/* in, out */
 		if (!strcmp(c->nodes[i].id, e->node)) {
 			*idx = i;
 			return 0;
@@ -298,6 +346,28 @@ static int resolve_conn(struct cc *c, const struct pp_conn *pc)
 	return 0;
 }
 
+/*
+ * Group the connections by destination (by_to) or source, keeping text
+ * order (a counting sort filled backwards), so the sort and the plan
+ * writer visit a node's connections instead of all of them per node.
+ */
+static int group_conns(struct cc *c, struct cc_adj *a, int by_to)
+{
+	a->first = calloc(c->n_nodes + 1, sizeof(*a->first));
+	a->conn = malloc((c->n_conns + 1) * sizeof(*a->conn));
+	if (!a->first || !a->conn)
+		return cc_fail(c, -ENOMEM, "out of memory");
+	for (uint32_t k = 0; k < c->n_conns; k++)
+		a->first[by_to ? c->conns[k].to : c->conns[k].from]++;
+	for (uint32_t v = 1; v < c->n_nodes; v++)	/* range ends */
+		a->first[v] += a->first[v - 1];
+	a->first[c->n_nodes] = c->n_conns;
+	for (uint32_t k = c->n_conns; k-- > 0;)	/* ends become starts */
+		a->conn[--a->first[by_to ? c->conns[k].to
+					 : c->conns[k].from]] = k;
+	return 0;
+}
+
 /* patch_cc.h */
 int cc_resolve(struct cc *c)
 {
@@ -311,7 +381,13 @@ int cc_resolve(struct cc *c)
 		return cc_fail(c, -ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < a->n_nodes && rc == 0; i++)
 		rc = resolve_node(c, &a->nodes[i]);
+	if (rc == 0)
+		rc = index_ids(c);
 	for (uint32_t i = 0; i < a->n_conns && rc == 0; i++)
 		rc = resolve_conn(c, &a->conns[i]);
+	if (rc == 0)
+		rc = group_conns(c, &c->in, 1);
+	if (rc == 0)
+		rc = group_conns(c, &c->out, 0);
 	return rc;
 }

@@ -14,7 +14,7 @@
 
 static int is_back_edge(const struct cc *c, const struct cc_conn *cn)
 {
-	return !strcmp(c->nodes[cn->from].def->type, "delay");
+	return c->nodes[cn->from].delay;
 }
 
 /* Ready nodes are taken lowest index first: a tiny binary heap. */
@@ -74,10 +74,10 @@ static void cycle_text(const struct cc *c, const uint32_t *path,
 static const struct cc_conn *live_pred(const struct cc *c,
 				       const uint32_t *indeg, uint32_t v)
 {
-	for (uint32_t k = 0; k < c->n_conns; k++) {
-		const struct cc_conn *cn = &c->conns[k];
+	for (uint32_t j = c->in.first[v]; j < c->in.first[v + 1]; j++) {
+		const struct cc_conn *cn = &c->conns[c->in.conn[j]];
 
-		if (cn->to == v && indeg[cn->from] && !is_back_edge(c, cn))
+		if (indeg[cn->from] && !is_back_edge(c, cn))
 			return cn;
 	}
 	return NULL;
@@ -143,11 +143,11 @@ int cc_sort(struct cc *c)
 		uint32_t v = mh_pop(&h);
 
 		c->order[done++] = v;
-		for (uint32_t k = 0; k < c->n_conns; k++) {
-			const struct cc_conn *cn = &c->conns[k];
+		for (uint32_t j = c->out.first[v]; j < c->out.first[v + 1];
+		     j++) {
+			const struct cc_conn *cn = &c->conns[c->out.conn[j]];
 
-			if (cn->from == v && !is_back_edge(c, cn) &&
-			    --indeg[cn->to] == 0)
+			if (!is_back_edge(c, cn) && --indeg[cn->to] == 0)
 				mh_push(&h, cn->to);
 		}
 	}

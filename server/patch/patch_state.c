@@ -127,7 +127,7 @@ static int last_reads(const struct cc *c, uint32_t *last)
 			last[cn->from] = pos[cn->to];
 	}
 	for (uint32_t i = 0; i < c->n_nodes; i++)
-		if (!strcmp(c->nodes[i].def->type, "delay"))
+		if (c->nodes[i].delay)
 			last[i] = UINT32_MAX;
 	free(pos);
 	return 0;
