@@ -9,5 +9,6 @@ const struct cmd_domain *const cmd_domains[] = {
 	&cmd_engine_domain,
 	&cmd_looper_domain,
 	&cmd_patch_domain,
+	&cmd_auth_domain,
 	NULL,
 };
