@@ -553,7 +553,15 @@ static int conn_writable(struct ws_conn *c)
 	uint64_t seq = atomic_load(&g.status_seq);
 	int n, ok;
 
-	if (c->status_sent != seq && (!c->q_len || c->last_was_queue)) {
+	/* closing: the queue (its last answers) out, then the close frame in
+	 * a callback of its own, never after a frame in the same one */
+	if (c->kill && !c->q_len) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				 (unsigned char *)"token changed", 13);
+		return -1;
+	}
+	if (c->status_sent != seq && !c->kill &&
+	    (!c->q_len || c->last_was_queue)) {
 		b = status_take(&seq);
 		c->status_sent = seq;
 		c->last_was_queue = 0;
@@ -567,11 +575,6 @@ static int conn_writable(struct ws_conn *c)
 		blob_unref(b);
 		if (!ok)
 			return -1;
-	}
-	if (c->kill && !c->q_len) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-				 (unsigned char *)"token changed", 13);
-		return -1;
 	}
 	if (conn_has_output(c) || c->kill)
 		lws_callback_on_writable(c->wsi);
