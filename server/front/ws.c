@@ -40,6 +40,7 @@
 #include "server/cmd/cmd.h"
 #include "server/front/auth.h"
 #include "server/front/door.h"
+#include "server/front/hosts.h"
 #include "server/front/scrub.h"
 #include "server/front/ws.h"
 #include "server/core/bus.h"
@@ -671,6 +672,18 @@ static int conn_filter(struct lws *wsi, struct ws_conn *c)
 	return -1;
 }
 
+/* Plain HTTP on the ws port serves nothing, but a foreign Host gets 421. */
+static int http_filter(struct lws *wsi)
+{
+	char host[256];
+
+	if (hosts_host_ok(hdr(wsi, WSI_TOKEN_HOST, host, sizeof(host))))
+		return 0;
+	lws_return_http_status(wsi, 421, "the Host header does not name this "
+			       "box");
+	return -1;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
 {
@@ -679,6 +692,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return conn_filter(wsi, c);
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		return http_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		conn_open(c, wsi);
 		return 0;

@@ -303,6 +303,15 @@ describe('DNS rebinding: the Host header', () => {
 		}
 		const ws = await wsTry({ headers: { Authorization: `Bearer ${s.token}`, Host: 'evil.example' } });
 		assert.equal(ws.status, 421);
+		// plain HTTP on the WebSocket port too
+		const plain = await new Promise((resolve, reject) => {
+			http.get({ host: '127.0.0.1', port: s.wsPort, path: '/', agent: false,
+				headers: { Host: 'evil.example' } }, (res) => {
+				res.resume();
+				resolve(res.statusCode);
+			}).on('error', reject);
+		});
+		assert.equal(plain, 421);
 	});
 
 	test("the box's own names pass, with or without the port", async () => {
