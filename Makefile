@@ -49,10 +49,12 @@ RT_OBJ     = $(RT_SRC:%.c=$(O)/%.o)
 SERVER_OBJ = $(SERVER_SRC:%.c=$(O)/%.o)
 CLIENTS    = $(CLIENT_SRC:tests/clients/%.c=$(B)/%)
 UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
-# Unit tests link the pure parts: arena, config, command schema, and the
-# JACK-free DSP/time code they test.
+# Unit tests link the pure parts: arena, config, command schema, the front
+# door's rules, and the JACK-free DSP/time code they test.
 UNIT_PURE  = server/cmd/cmd_schema.c server/audio/resample.c \
-	     $(wildcard rt/looper/*.c) rt/core/safety.c rt/core/meter.c
+	     $(wildcard rt/looper/*.c) rt/core/safety.c rt/core/meter.c \
+	     server/front/auth.c server/front/door.c server/front/hosts.c \
+	     server/front/scrub.c
 UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o) $(DSP_OBJ) $(PATCH_OBJ)
 
 # What runs on the box: `make` and `make run` build only these.

@@ -23,8 +23,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
 fi
 
+# qrencode: the QR code of the join URL that run.sh and the server's unit print.
 RUN_PKGS=(build-essential pkg-config jackd2 libjack-jackd2-dev
-	libmicrohttpd-dev libwebsockets-dev libjansson-dev libsndfile1-dev)
+	libmicrohttpd-dev libwebsockets-dev libjansson-dev libsndfile1-dev
+	qrencode)
 # sooperlooper: the reference looper the looper benchmark (make bench)
 # measures side by side with stagebox-rt; supercollider-server and
 # puredata-core: the synths the patch benchmark runs next to

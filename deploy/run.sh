@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - start the appliance in the foreground: JACK (only when no server
-# of the configured name is running), the engine, the control server.
+# of the configured name is running), the engine, the control server, then
+# print the join URL with the access token and its QR code (deploy/join.sh).
 # Ctrl-C stops them in reverse order and cleans up what this script started.
 #
 # Flags override the environment, which overrides config/stagebox.json:
@@ -175,12 +176,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-host_ip() {
-	local ip
-	ip=$(hostname -I 2>/dev/null | awk '{print $1}') || true
-	echo "${ip:-127.0.0.1}"
-}
-
 wait_http() {
 	local i
 	for i in $(seq 100); do
@@ -213,7 +208,13 @@ wait_engine || die "the engine did not start"
 SERVER_PID=$!
 wait_http || die "the server did not start listening on port $PORT"
 
-echo "Stagebox is running: open http://$(host_ip):$PORT/  (Ctrl-C stops it)"
+# The join URL (token in the fragment) and its QR code for a phone.
+JOIN_FLAGS=(--config "$CONFIG" --http-port "$PORT")
+[ -n "$DATA_DIR" ] && JOIN_FLAGS+=(--data-dir "$DATA_DIR")
+[ -n "$BIND" ] && JOIN_FLAGS+=(--bind "$BIND")
+bash deploy/join.sh "${JOIN_FLAGS[@]}" ||
+	echo "run.sh: could not print the join URL (deploy/join.sh)" >&2
+echo "Stagebox is running (Ctrl-C stops it)"
 
 # Return as soon as either process ends; the EXIT trap stops the rest.
 set +e

@@ -11,5 +11,6 @@ const struct cmd_domain *const cmd_domains[] = {
 	&cmd_patch_domain,
 	&cmd_jack_domain,
 	&cmd_output_domain,
+	&cmd_auth_domain,
 	NULL,
 };

@@ -16,6 +16,9 @@
 #include "server/front/ws.h"
 #include "server/core/bus.h"
 #include "server/core/paths.h"
+#include "server/front/auth.h"
+#include "server/front/hosts.h"
+#include "server/front/scrub.h"
 #include "server/wiring.h"
 
 #define VERSION "0.1.0"
@@ -24,10 +27,12 @@ static const char usage_text[] =
 	"usage: stagebox-server [--config FILE] [--instance NAME] "
 	"[--http-port N] [--ws-port N]\n"
 	"                       [--bind ADDR] [--data-dir DIR] "
-	"[--static-dir DIR] [--help]\n";
+	"[--static-dir DIR] [--print-token] [--help]\n"
+	"  --print-token  print the access token (made on first use, kept in "
+	"DATA/token) and exit\n";
 
 enum { OPT_CONFIG = 1, OPT_INSTANCE, OPT_HTTP, OPT_WS, OPT_BIND, OPT_DATA,
-       OPT_STATIC };
+       OPT_STATIC, OPT_PRINT_TOKEN };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -37,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "data-dir", required_argument, NULL, OPT_DATA },
 	{ "static-dir", required_argument, NULL, OPT_STATIC },
+	{ "print-token", no_argument, NULL, OPT_PRINT_TOKEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -45,7 +51,7 @@ static const struct option long_opts[] = {
 struct flags {
 	const char *config, *instance, *bind, *data_dir, *static_dir;
 	const char *http_port, *ws_port;
-	int help;
+	int help, print_token;
 };
 
 static int fail_usage(const char *fmt, const char *what)
@@ -81,6 +87,8 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	while ((ch = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
 		if (ch == 'h') {
 			f->help = 1;
+		} else if (ch == OPT_PRINT_TOKEN) {
+			f->print_token = 1;
 		} else if (ch == ':') {
 			return fail_usage("flag '%s' needs a value",
 					  argv[optind - 1]);
@@ -133,6 +141,28 @@ static int bind_valid(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1 || inet_pton(AF_INET6, s, &a) == 1;
 }
 
+static int is_loopback(const char *s)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, s, a) == 1 &&
+	       !memcmp(a, &in6addr_loopback, sizeof(a));
+}
+
+/* Without a token anyone who reaches the port plays the box. */
+static int auth_off_allowed(const struct sb_config *c)
+{
+	if (strcmp(c->server.auth, "off") || is_loopback(c->server.bind))
+		return 1;
+	fprintf(stderr, "stagebox-server: server.auth is \"off\" but the "
+		"server would listen on %s, where anyone on the network could "
+		"control the box; \"off\" is only allowed with a loopback bind "
+		"(127.0.0.1 or ::1)\n", c->server.bind);
+	return 0;
+}
+
 static int apply_flags(struct sb_config *c, const struct flags *f)
 {
 	int rc = 0;
@@ -155,6 +185,8 @@ static int apply_flags(struct sb_config *c, const struct flags *f)
 			"an IPv4 or IPv6 address)\n", c->server.bind);
 		rc = -EINVAL;
 	}
+	if (!rc && !auth_off_allowed(c))
+		rc = -EINVAL;
 	if (!rc && sb_instance_valid(c->instance)) {
 		fprintf(stderr, "stagebox-server: bad instance name '%s' (use "
 			"1..32 of A-Z a-z 0-9 _ -)\n", c->instance);
@@ -194,6 +226,36 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The front door: the token, the names that are the box, paths to hide. */
+static int door_init(const struct sb_config *c, char *err, size_t errlen)
+{
+	int rc = auth_init(c->server.data_dir, strcmp(c->server.auth, "off"),
+			   err, errlen);
+
+	if (!rc)
+		rc = hosts_init(c->server.hosts, c->server.http_port, err,
+				errlen);
+	scrub_init(c->server.data_dir, c->server.static_dir);
+	return rc;
+}
+
+/* --print-token: the token on stdout (made if there is none yet). */
+static int print_token(const struct sb_config *c)
+{
+	char tok[AUTH_TOKEN_MAX + 1], err[512];
+	int rc = paths_init(c->server.data_dir, err, sizeof(err));
+
+	if (!rc)
+		rc = auth_load(c->server.data_dir, tok, sizeof(tok), err,
+			       sizeof(err));
+	if (rc) {
+		fprintf(stderr, "stagebox-server: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", tok);
+	return 0;
+}
+
 /* Main thread.  0, or -errno after printing why. */
 static int start_all(const struct sb_config *c)
 {
@@ -208,6 +270,8 @@ static int start_all(const struct sb_config *c)
 	char err[512];
 	int rc = paths_init(c->server.data_dir, err, sizeof(err));
 
+	if (!rc)
+		rc = door_init(c, err, sizeof(err));
 	if (!rc)
 		rc = cmd_table_init(cmd_domains, c, err, sizeof(err));
 	if (!rc)
@@ -239,15 +303,19 @@ int main(int argc, char **argv)
 	}
 	if (load_config(&cfg, &f))
 		return 2;
+	if (f.print_token)
+		return print_token(&cfg);
 	install_signals();
 	if (start_all(&cfg)) {
 		ctl_fini();
 		return 1;
 	}
 	v6 = strchr(cfg.server.bind, ':') != NULL;
-	fprintf(stderr, "stagebox-server: http://%s%s%s:%d/ (ws %d)\n",
+	fprintf(stderr, "stagebox-server: http://%s%s%s:%d/ (ws %d), %s\n",
 		v6 ? "[" : "", cfg.server.bind, v6 ? "]" : "",
-		cfg.server.http_port, cfg.server.ws_port);
+		cfg.server.http_port, cfg.server.ws_port, auth_enabled() ?
+		"token in DATA/token (--print-token prints it)" :
+		"auth off (loopback only)");
 	ctl_run();
 	http_stop();
 	ws_stop();

@@ -13,6 +13,7 @@ extern const struct cmd_domain cmd_looper_domain;	/* looper/cmd_looper.c */
 extern const struct cmd_domain cmd_patch_domain;	/* patch/cmd_patch.c */
 extern const struct cmd_domain cmd_jack_domain;		/* audio/cmd_jack.c */
 extern const struct cmd_domain cmd_output_domain;	/* core/cmd_output.c */
+extern const struct cmd_domain cmd_auth_domain;		/* front/cmd_auth.c */
 extern const struct cmd_domain *const cmd_domains[];	/* NULL-terminated */
 
 extern const struct srv_module *const srv_modules[];	/* NULL-terminated */

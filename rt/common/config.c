@@ -20,8 +20,10 @@
 
 #define CFG_FILE_MAX (1u << 20)	/* a config is a few hundred bytes */
 
-/* CFG_LIST: a JSON array of strings (or one string), kept joined by '\n' */
-enum cfg_type { CFG_STR, CFG_U32, CFG_INT, CFG_U64, CFG_LIST, CFG_DBL };
+/* CFG_LIST: a JSON array of strings (or one string), kept joined by '\n';
+ * CFG_STRS: an array of blank-free names kept ' '-joined (host names) */
+enum cfg_type { CFG_STR, CFG_U32, CFG_INT, CFG_U64, CFG_LIST, CFG_DBL,
+	       CFG_STRS };
 
 struct cfg_key {
 	const char *path;
@@ -40,6 +42,7 @@ struct cfg_key {
 	{ p, t, offsetof(struct sb_config, m), lo, hi, NULL }
 
 static const char *const drivers[] = { "dummy", "alsa", NULL };
+static const char *const auth_modes[] = { "token", "off", NULL };
 
 static const struct cfg_key keys[] = {
 	KEY_STR("instance", instance, NULL),
@@ -56,6 +59,9 @@ static const struct cfg_key keys[] = {
 	KEY_NUM("server.ws_port", CFG_INT, server.ws_port, 1, 65535),
 	KEY_STR("server.data_dir", server.data_dir, NULL),
 	KEY_STR("server.static_dir", server.static_dir, NULL),
+	KEY_STR("server.auth", server.auth, auth_modes),
+	{ "server.hosts", CFG_STRS, offsetof(struct sb_config, server.hosts),
+	  0, FIELD_SIZE(server.hosts) - 1, NULL },
 	KEY_NUM("pool.chunk_frames", CFG_U32, geom.chunk_frames, 64, 1 << 20),
 	KEY_NUM("pool.chunks", CFG_U32, geom.n_chunks, 1, 1 << 20),
 	KEY_NUM("pool.cmd_slots", CFG_U32, geom.cmd_slots, 2, 1 << 20),
@@ -115,6 +121,7 @@ void sb_config_defaults(struct sb_config *c)
 	c->server.ws_port = 8081;
 	snprintf(c->server.data_dir, sizeof(c->server.data_dir), "data");
 	snprintf(c->server.static_dir, sizeof(c->server.static_dir), "static");
+	snprintf(c->server.auth, sizeof(c->server.auth), "token");
 	sb_arena_geom_default(&c->geom);
 	c->looper.input_left = 1;
 	c->looper.input_right = 2;
@@ -295,6 +302,36 @@ static int set_dbl(double *field, const struct cfg_key *k, const json_t *v,
 	return 0;
 }
 
+/* Names without blanks, joined by one space: what a host list needs. */
+static int set_strs(char *field, const struct cfg_key *k, const json_t *v,
+		    struct cfg_msg *m)
+{
+	size_t i, used = 0, n;
+	json_t *e;
+	const char *s;
+
+	field[0] = '\0';
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e))
+			return type_error(m, k->path, "an array of strings", v);
+		s = json_string_value(e);
+		n = strlen(s);
+		if (!n || strpbrk(s, " \t\r\n")) {
+			snprintf(m->text, sizeof(m->text), "%s: '%.64s' is not "
+				 "a name (empty or with blanks)", k->path, s);
+			return -EINVAL;
+		}
+		if (used + !!used + n > (size_t)k->max) {
+			snprintf(m->text, sizeof(m->text), "%s: longer than %"
+				 PRId64 " bytes in all", k->path, k->max);
+			return -EINVAL;
+		}
+		used += (size_t)snprintf(field + used, (size_t)k->max + 1 - used,
+					 "%s%s", used ? " " : "", s);
+	}
+	return 0;
+}
+
 static int set_leaf(struct sb_config *c, const struct cfg_key *k,
 		    const json_t *v, struct cfg_msg *m)
 {
@@ -311,6 +348,11 @@ static int set_leaf(struct sb_config *c, const struct cfg_key *k,
 		if (!json_is_number(v))
 			return type_error(m, k->path, "a number", v);
 		return set_dbl(field, k, v, m);
+	}
+	if (k->type == CFG_STRS) {
+		if (!json_is_array(v))
+			return type_error(m, k->path, "an array of strings", v);
+		return set_strs(field, k, v, m);
 	}
 	if (!json_is_integer(v))
 		return type_error(m, k->path, "an integer", v);
@@ -503,7 +545,7 @@ void sb_config_dump(const struct sb_config *c, FILE *out)
 		const struct cfg_key *k = &keys[i];
 		const void *f = (const char *)c + k->off;
 
-		if (k->type == CFG_STR)
+		if (k->type == CFG_STR || k->type == CFG_STRS)
 			fprintf(out, "%s=%s\n", k->path, (const char *)f);
 		else if (k->type == CFG_LIST)
 			dump_list(out, k->path, f);

@@ -39,6 +39,8 @@ struct sb_config {
 		int ws_port;			/* server.ws_port */
 		char data_dir[SB_PATH_MAX];	/* server.data_dir */
 		char static_dir[SB_PATH_MAX];	/* server.static_dir */
+		char auth[8];			/* server.auth: token | off */
+		char hosts[SB_PATH_MAX];	/* server.hosts: names, ' '-joined */
 	} server;
 	struct {
 		uint32_t input_left;		/* looper.input_left: 1-based */

@@ -6,6 +6,12 @@
  * its connection is suspended; the done callback (control thread) stores
  * the answer and resumes the connection, and MHD calls the access handler
  * once more to send it.  So no thread ever blocks waiting on the engine.
+ *
+ * Every request first passes the front door (door.c: Host, Content-Type,
+ * Origin, token); a refused one is answered after its body was read and
+ * dropped, and nothing runs.  Every response carries the guard headers
+ * (nosniff, CSP, no referrer), and JSON leaves through scrub.c, so no
+ * absolute path reaches a client.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +33,11 @@
 #include "server/cmd/cmd.h"
 #include "server/looper/session.h"
 #include "server/looper/track_io.h"
+#include "server/front/auth.h"
+#include "server/front/door.h"
+#include "server/front/hosts.h"
 #include "server/front/http.h"
+#include "server/front/scrub.h"
 
 #define BODY_MAX (1024 * 1024)
 #define JSON_TYPE "application/json"
@@ -44,6 +55,8 @@ struct hreq {
 	unsigned long long streamed;	/* bytes written to fd */
 	char token[TRACK_IO_TOKEN_LEN + 1];	/* names the temp file */
 	int column, track;	/* path parameters */
+	unsigned refused;	/* the door's status, 0 = let in */
+	char why[256];		/* its message */
 	atomic_int answered;	/* set by the done callback before resume */
 	int status;
 	char *answer;		/* JSON text, malloc'd */
@@ -60,35 +73,81 @@ struct route {
 	/* the rest of the url after a prefix: 0, or -1 = no such route */
 	int (*params)(struct hreq *h, const char *rest);
 	unsigned long long stream_max;	/* >0: body streamed to a file */
+	const char *const *types;	/* body media types; NULL: JSON */
+	int open;		/* let in without the token */
 };
 
 static struct {
 	struct MHD_Daemon *d;
 	char root[PATH_MAX];	/* realpath of the static dir, "" if none */
+	int ws_port;		/* for the CSP's connect-src */
 } H;
 
 /* --- responses --- */
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
-				 char *text, const char *type,
-				 const char *allow)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
-	struct MHD_Response *r;
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Every response: the guard headers (and a cookie), then queue it. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
+			     struct MHD_Response *r, const char *allow,
+			     const char *cookie)
+{
+	char csp[512];
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(text), text,
-					    MHD_RESPMEM_MUST_FREE);
+	door_csp(header(c, MHD_HTTP_HEADER_HOST), H.ws_port, csp, sizeof(csp));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS,
+				"nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY,
+				csp);
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_X_FRAME_OPTIONS, "DENY");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (cookie)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Send text (stolen); JSON goes through the path scrubber first. */
+static enum MHD_Result send_full(struct MHD_Connection *c, unsigned status,
+				 char *text, const char *type,
+				 const char *allow, const char *cookie)
+{
+	struct MHD_Response *r;
+	size_t len = strlen(text);
+	char *clean;
+	int rc = !strcmp(type, JSON_TYPE) ?
+		 scrub_text(text, len, &clean, &len) : 0;
+
+	if (rc < 0) {
+		free(text);
+		return MHD_NO;
+	}
+	if (rc) {
+		free(text);
+		text = clean;
+	}
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(text);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(c, status, r, allow, cookie);
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
+				 char *text, const char *type,
+				 const char *allow)
+{
+	return send_full(c, status, text, type, allow, NULL);
 }
 
 static char *error_json(const char *msg)
@@ -237,7 +296,6 @@ static enum MHD_Result answer_track_get(struct hreq *h)
 {
 	struct MHD_Response *r;
 	struct stat st;
-	enum MHD_Result ret;
 	int fd = open_take(h->answer);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -252,10 +310,7 @@ static enum MHD_Result answer_track_get(struct hreq *h)
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, WAV_TYPE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	ret = MHD_queue_response(h->conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(h->conn, MHD_HTTP_OK, r, NULL, NULL);
 }
 
 static enum MHD_Result route_track_put(struct hreq *h)
@@ -296,19 +351,64 @@ static enum MHD_Result route_jack_ports(struct hreq *h)
 	return submit(h, "jack.ports", NULL);
 }
 
+/* {"ok":true,"result":{}} with a Set-Cookie: log in or out. */
+static enum MHD_Result send_cookie(struct hreq *h, int clear)
+{
+	char cookie[AUTH_SET_COOKIE_MAX];
+	char *s = strdup("{\"ok\":true,\"result\":{}}");
+
+	if (!s)
+		return MHD_NO;
+	auth_set_cookie(cookie, sizeof(cookie), clear);
+	return send_full(h->conn, MHD_HTTP_OK, s, JSON_TYPE, NULL, cookie);
+}
+
+/* {"token": "..."}: the token buys a session cookie. */
+static enum MHD_Result route_login(struct hreq *h)
+{
+	json_t *o = json_loadb(h->body ? h->body : "", h->len, 0, NULL);
+	json_t *t = json_object_get(o, "token");
+	int is_str = json_is_string(t);
+	int ok = is_str &&
+		 auth_token_ok(json_string_value(t), json_string_length(t));
+
+	json_decref(o);
+	if (!is_str)
+		return send_error(h->conn, MHD_HTTP_BAD_REQUEST, NULL,
+				  "want a JSON object with a string 'token'");
+	if (!ok && auth_enabled())
+		return send_error(h->conn, MHD_HTTP_UNAUTHORIZED, NULL,
+				  "wrong token");
+	return send_cookie(h, 0);
+}
+
+static enum MHD_Result route_logout(struct hreq *h)
+{
+	return send_cookie(h, 1);
+}
+
+static const char *const wav_types[] = { "audio/wav", "audio/x-wav",
+	"audio/wave", "application/octet-stream", NULL };
+static const char *const text_types[] = { "text/plain", NULL };
+
 static const struct route routes[] = {
-	{ "GET", "/api/v1/status", 0, route_status, NULL, NULL, 0 },
-	{ "GET", "/api/v1/commands", 0, route_commands, NULL, NULL, 0 },
-	{ "POST", "/api/v1/cmd/", 1, route_cmd, NULL, NULL, 0 },
-	{ "GET", "/api/v1/looper", 0, route_looper, NULL, NULL, 0 },
+	{ "GET", "/api/v1/status", 0, route_status, NULL, NULL, 0, NULL, 0 },
+	{ "GET", "/api/v1/commands", 0, route_commands, NULL, NULL, 0, NULL,
+	  0 },
+	{ "POST", "/api/v1/cmd/", 1, route_cmd, NULL, NULL, 0, NULL, 0 },
+	{ "GET", "/api/v1/looper", 0, route_looper, NULL, NULL, 0, NULL, 0 },
 	{ "GET", "/api/v1/looper/tracks/", 1, route_track_get,
-	  answer_track_get, track_params, 0 },
+	  answer_track_get, track_params, 0, NULL, 0 },
 	{ "PUT", "/api/v1/looper/tracks/", 1, route_track_put, NULL,
-	  track_params, TRACK_IO_UPLOAD_MAX },
-	{ "GET", "/api/v1/patch", 0, route_patch_get, NULL, NULL, 0 },
-	{ "PUT", "/api/v1/patch", 0, route_patch_put, NULL, NULL, 0 },
-	{ "GET", "/api/v1/modules", 0, route_modules, NULL, NULL, 0 },
-	{ "GET", "/api/v1/jack/ports", 0, route_jack_ports, NULL, NULL, 0 },
+	  track_params, TRACK_IO_UPLOAD_MAX, wav_types, 0 },
+	{ "GET", "/api/v1/patch", 0, route_patch_get, NULL, NULL, 0, NULL, 0 },
+	{ "PUT", "/api/v1/patch", 0, route_patch_put, NULL, NULL, 0,
+	  text_types, 0 },
+	{ "GET", "/api/v1/modules", 0, route_modules, NULL, NULL, 0, NULL, 0 },
+	{ "GET", "/api/v1/jack/ports", 0, route_jack_ports, NULL, NULL, 0,
+	  NULL, 0 },
+	{ "POST", "/api/v1/login", 0, route_login, NULL, NULL, 0, NULL, 1 },
+	{ "POST", "/api/v1/logout", 0, route_logout, NULL, NULL, 0, NULL, 1 },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -380,33 +480,74 @@ static enum MHD_Result too_big(struct MHD_Connection *c,
 	return send_error(c, 413, NULL, "body over %llu bytes", body_max(r));
 }
 
-/* First call: headers only.  Refuse what cannot succeed at once. */
-static enum MHD_Result api_begin(struct MHD_Connection *c, const char *url,
-				 const char *method, void **con_cls)
+/* The front door's verdict on a request for r (NULL: no route). */
+static unsigned door(struct MHD_Connection *c, const char *method,
+		     const struct route *r, char *why, size_t len)
 {
-	char allow[64];
-	const struct route *r = route_find(method, url, allow, sizeof(allow));
-	struct hreq *h;
+	struct door_req q = {
+		.method = method,
+		.host = header(c, MHD_HTTP_HEADER_HOST),
+		.origin = header(c, MHD_HTTP_HEADER_ORIGIN),
+		.content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION),
+		.cookie = header(c, MHD_HTTP_HEADER_COOKIE),
+		.types = r ? r->types : NULL,
+		.open = r && r->open,
+		.has_route = r != NULL,
+	};
+	enum auth_via via;
 
-	if (!r && allow[0])
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, allow,
-				  "method %s not allowed on %s", method, url);
-	if (!r)
-		return send_error(c, MHD_HTTP_NOT_FOUND, NULL,
-				  "no route %s %s", method, url);
-	if (declared_length(c) > DISCARD_MAX + r->stream_max)
-		return too_big(c, r);
-	h = calloc(1, sizeof(*h));
+	return door_check(&q, &via, why, len);
+}
+
+static struct hreq *hreq_new(struct MHD_Connection *c, const char *url,
+			     const struct route *r)
+{
+	struct hreq *h = calloc(1, sizeof(*h));
+
 	if (!h)
-		return MHD_NO;
-	h->too_big = declared_length(c) > body_max(r);
+		return NULL;
 	h->conn = c;
 	h->route = r;
 	h->url = url;
 	h->fd = -1;
+	return h;
+}
+
+/*
+ * First call: headers only.  A request the door refuses is answered after
+ * its body (read and dropped), like a 413: a client still sending would
+ * see a reset instead of the answer.  Other hopeless ones answer at once.
+ */
+static enum MHD_Result api_begin(struct MHD_Connection *c, const char *url,
+				 const char *method, void **con_cls)
+{
+	char allow[64], why[sizeof(((struct hreq *)0)->why)];
+	const struct route *r = route_find(method, url, allow, sizeof(allow));
+	unsigned refused = door(c, method, r, why, sizeof(why));
+	struct hreq *h;
+
+	if (refused && declared_length(c) > DISCARD_MAX)
+		return send_error(c, refused, NULL, "%s", why);
+	if (!refused && !r && allow[0])
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, allow,
+				  "method %s not allowed on %s", method, url);
+	if (!refused && !r)
+		return send_error(c, MHD_HTTP_NOT_FOUND, NULL,
+				  "no route %s %s", method, url);
+	if (!refused && declared_length(c) > DISCARD_MAX + r->stream_max)
+		return too_big(c, r);
+	h = hreq_new(c, url, r);
+	if (!h)
+		return MHD_NO;
+	*con_cls = h;
+	h->refused = refused;
+	memcpy(h->why, why, sizeof(why));
+	if (refused)
+		return MHD_YES;
+	h->too_big = declared_length(c) > body_max(r);
 	if (r->params)
 		r->params(h, url + strlen(r->path));
-	*con_cls = h;
 	return MHD_YES;
 }
 
@@ -443,7 +584,7 @@ static enum MHD_Result api_upload(struct hreq *h, const char *data,
 	char *nb;
 
 	*size = 0;
-	if (h->too_big)
+	if (h->too_big || h->refused)
 		return MHD_YES;
 	if (h->route->stream_max)
 		return stream_upload(h, data, n);
@@ -463,11 +604,24 @@ static enum MHD_Result api_upload(struct hreq *h, const char *data,
 	return MHD_YES;
 }
 
+/* A successful auth.rotate over REST logs its caller in again. */
+static const char *rotate_cookie(const struct hreq *h, char *buf, size_t len)
+{
+	if (h->status != MHD_HTTP_OK || h->route->run != route_cmd ||
+	    strcmp(h->url + strlen(h->route->path), AUTH_ROTATE_CMD))
+		return NULL;
+	auth_set_cookie(buf, len, 0);
+	return buf;
+}
+
 /* Last call: the body is complete, or the control thread answered. */
 static enum MHD_Result api_finish(struct hreq *h)
 {
+	char cookie[AUTH_SET_COOKIE_MAX];
 	char *s;
 
+	if (h->refused)
+		return send_error(h->conn, h->refused, NULL, "%s", h->why);
 	if (atomic_load(&h->answered)) {
 		if (!h->answer)
 			return MHD_NO;
@@ -475,7 +629,8 @@ static enum MHD_Result api_finish(struct hreq *h)
 			return h->route->answer(h);
 		s = h->answer;
 		h->answer = NULL;
-		return send_text(h->conn, h->status, s, JSON_TYPE, NULL);
+		return send_full(h->conn, h->status, s, JSON_TYPE, NULL,
+				 rotate_cookie(h, cookie, sizeof(cookie)));
 	}
 	if (h->too_big)
 		return too_big(h->conn, h->route);
@@ -564,7 +719,6 @@ static enum MHD_Result send_file(struct MHD_Connection *c, const char *real)
 {
 	struct MHD_Response *r;
 	struct stat st;
-	enum MHD_Result ret;
 	int fd = open(real, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -578,10 +732,7 @@ static enum MHD_Result send_file(struct MHD_Connection *c, const char *real)
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, mime_of(real));
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(c, MHD_HTTP_OK, r, NULL, NULL);
 }
 
 static enum MHD_Result serve_static(struct MHD_Connection *c,
@@ -590,12 +741,14 @@ static enum MHD_Result serve_static(struct MHD_Connection *c,
 	char real[PATH_MAX];
 	int rc;
 
+	if (!hosts_host_ok(header(c, MHD_HTTP_HEADER_HOST)))
+		return send_plain(c, MHD_HTTP_MISDIRECTED_REQUEST, "the Host "
+				  "header does not name this box\n", NULL);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return send_plain(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				  "method not allowed\n", "GET, HEAD");
+	/* outside the root (.., a symlink) is not found, existing or not */
 	rc = resolve(url, real);
-	if (rc == -EACCES)
-		return send_plain(c, MHD_HTTP_FORBIDDEN, "forbidden\n", NULL);
 	if (rc)
 		return send_plain(c, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
 	return send_file(c, real);
@@ -685,6 +838,27 @@ static int parse_bind(const char *bind, int port, struct sockaddr_storage *ss,
 	return -EINVAL;
 }
 
+/*
+ * Connection limits, so a flood of slow or idle connections (a partial
+ * request trickling in) cannot starve everyone else: at most
+ * HTTP_PER_IP_MAX from one address (a browser opens 6; wrk -c64 fits),
+ * HTTP_CONN_MAX in all (or half the descriptor limit, whichever is less),
+ * and a connection quiet for HTTP_IDLE_S is closed.
+ */
+#define HTTP_PER_IP_MAX 64u
+#define HTTP_CONN_MAX 512u
+#define HTTP_IDLE_S 30u
+
+static unsigned conn_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	    && rl.rlim_cur / 2 < HTTP_CONN_MAX)
+		return rl.rlim_cur / 2 > 16 ? (unsigned)(rl.rlim_cur / 2) : 16;
+	return HTTP_CONN_MAX;
+}
+
 /* Main thread. */
 int http_start(const struct http_opts *o, char *err, size_t errlen)
 {
@@ -699,12 +873,16 @@ int http_start(const struct http_opts *o, char *err, size_t errlen)
 			"the API only\n", o->static_dir ? o->static_dir : "");
 		H.root[0] = '\0';
 	}
+	H.ws_port = o->ws_port;
 	H.d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL,
 			       on_request, NULL,
 			       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			       MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-			       MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+			       MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_S,
+			       MHD_OPTION_CONNECTION_LIMIT, conn_limit(),
+			       MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			       HTTP_PER_IP_MAX,
 			       MHD_OPTION_END);
 	if (!H.d) {
 		snprintf(err, errlen, "cannot listen on %s port %d (in use?)",

@@ -14,6 +14,13 @@
  * keeps a bounded queue (oldest dropped and counted on overflow) and the
  * sequence number of the status it sent last: a slow client skips stale
  * statuses instead of queueing them.
+ *
+ * The handshake passes the front door (door.c: Host, Origin, token) in
+ * the filter callback.  Each connection remembers the token generation it
+ * was let in under; when the token is rotated (the auth.rotated event
+ * wakes this thread) every older connection is closed, except the one
+ * that asked for the rotation while its answer is on the way, which then
+ * takes the new generation.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +38,10 @@
 #include <libwebsockets.h>
 
 #include "server/cmd/cmd.h"
+#include "server/front/auth.h"
+#include "server/front/door.h"
+#include "server/front/hosts.h"
+#include "server/front/scrub.h"
 #include "server/front/ws.h"
 #include "server/core/bus.h"
 
@@ -49,6 +60,8 @@ struct ws_item {
 	STAILQ_ENTRY(ws_item) link;
 	uint64_t conn;		/* 0: every connection */
 	struct ws_blob *blob;
+	int rotate;		/* the answer to this connection's auth.rotate */
+	unsigned gen;		/* rotate: the new generation, 0 = failed */
 };
 
 STAILQ_HEAD(item_list, ws_item);
@@ -66,12 +79,16 @@ struct ws_conn {
 	char *rx;		/* fragments of the message being received */
 	size_t rx_len, rx_cap;
 	int rx_skip;		/* message too big: drop until its end */
+	unsigned gen;		/* token generation it was let in under */
+	int rotating;		/* its auth.rotate requests in flight */
+	int kill;		/* close once the queue is written */
 };
 
 /* What a request carries to its done callback (control thread). */
 struct ws_req {
 	uint64_t conn;
 	json_t *id;
+	int rotate;		/* this is auth.rotate */
 	char name[];
 };
 
@@ -119,17 +136,27 @@ static struct ws_blob *blob_new(const char *text, size_t len)
 	return b;
 }
 
-/* Serialise j (borrowed) straight into a blob. */
+/* The same after the path scrubber: no absolute path leaves the box. */
+static struct ws_blob *blob_clean(const char *text, size_t len)
+{
+	struct ws_blob *b;
+	char *clean;
+	int rc = scrub_text(text, len, &clean, &len);
+
+	if (rc <= 0)
+		return rc ? NULL : blob_new(text, len);
+	b = blob_new(clean, len);
+	free(clean);
+	return b;
+}
+
+/* Serialise j (borrowed) into a blob, scrubbed. */
 static struct ws_blob *blob_json(const json_t *j)
 {
-	size_t len = json_dumpb(j, NULL, 0, SB_JSON_FLAGS);
-	struct ws_blob *b;
+	char *text = json_dumps(j, SB_JSON_FLAGS);
+	struct ws_blob *b = text ? blob_clean(text, strlen(text)) : NULL;
 
-	if (!len)
-		return NULL;
-	b = blob_alloc(len);
-	if (b)
-		json_dumpb(j, (char *)b->buf + LWS_PRE, len, SB_JSON_FLAGS);
+	free(text);
 	return b;
 }
 
@@ -157,8 +184,12 @@ static void wake_locked(void)
 	}
 }
 
-/* Queue b (stolen) for connection conn, 0 = all; dropped when stopped. */
-static void hand_over(uint64_t conn, struct ws_blob *b)
+/*
+ * Queue b (stolen) for connection conn, 0 = all, rotate/gen as in
+ * struct ws_item; dropped when stopped.
+ */
+static void hand_over_full(uint64_t conn, struct ws_blob *b, int rotate,
+			   unsigned gen)
 {
 	struct ws_item *it = malloc(sizeof(*it));
 
@@ -166,6 +197,8 @@ static void hand_over(uint64_t conn, struct ws_blob *b)
 		goto free_blob;
 	it->conn = conn;
 	it->blob = b;
+	it->rotate = rotate;
+	it->gen = gen;
 	pthread_mutex_lock(&g.lock);
 	if (!g.wake) {
 		pthread_mutex_unlock(&g.lock);
@@ -179,6 +212,11 @@ free_item:
 	free(it);
 free_blob:
 	blob_unref(b);
+}
+
+static void hand_over(uint64_t conn, struct ws_blob *b)
+{
+	hand_over_full(conn, b, 0, 0);
 }
 
 /* The current status and its seq (new reference or NULL).  Any thread. */
@@ -246,8 +284,11 @@ static void req_done(void *ctx, int status, json_t *body)
 	json_t *r = reply_json(rq->id, status, body);
 	struct ws_blob *b = r ? blob_json(r) : NULL;
 
-	if (b)
-		hand_over(rq->conn, b);
+	/* rotations run on this thread: the generation now is the new one */
+	if (b || rq->rotate)
+		hand_over_full(rq->conn, b, rq->rotate,
+			       rq->rotate && status == 200 ?
+			       auth_generation() : 0);
 	json_decref(r);
 	json_decref(body);
 	json_decref(rq->id);
@@ -354,12 +395,15 @@ static void msg_submit(struct ws_conn *c, json_t *id, const char *cmd,
 	}
 	rq->conn = c->id;
 	rq->id = json_incref(id ? id : json_null());
+	rq->rotate = !strcmp(cmd, AUTH_ROTATE_CMD);
 	memcpy(rq->name, cmd, n);
 	/* name is ours until done, whatever ctl does with the pointer */
 	rc = cmd_submit(rq->name, args ? json_incref(args) : NULL, req_done,
 			rq);
-	if (rc == 0)
+	if (rc == 0) {
+		c->rotating += rq->rotate;
 		return;
+	}
 	conn_error(c, id, 503, "command not queued: %s", strerror(-rc));
 	json_decref(rq->id);
 	free(rq);
@@ -416,12 +460,32 @@ static int rx_append(struct ws_conn *c, const void *in, size_t len)
 	return 0;
 }
 
+/* Let in under a token that was rotated since (and not by itself). */
+static int conn_stale(const struct ws_conn *c)
+{
+	return c->gen != auth_generation() && !c->rotating;
+}
+
+/* Answer the rest of the queue, then close (conn_writable). */
+static void conn_kill(struct ws_conn *c)
+{
+	c->kill = 1;
+	lws_callback_on_writable(c->wsi);
+}
+
 static void conn_receive(struct ws_conn *c, const void *in, size_t len)
 {
 	int last = lws_is_final_fragment(c->wsi) &&
 		   !lws_remaining_packet_payload(c->wsi);
 	int rc;
 
+	if (c->kill)
+		return;
+	if (conn_stale(c)) {
+		conn_error(c, NULL, 401, "the token was changed: log in again");
+		conn_kill(c);
+		return;
+	}
 	if (last && !c->rx_len && !c->rx_skip) {
 		msg_handle(c, in, len);	/* the common case: no copy */
 		return;
@@ -446,7 +510,10 @@ static void conn_receive(struct ws_conn *c, const void *in, size_t len)
 
 static void conn_open(struct ws_conn *c, struct lws *wsi)
 {
+	unsigned gen = c->gen;	/* set by the door in the filter callback */
+
 	memset(c, 0, sizeof(*c));
+	c->gen = gen;
 	c->wsi = wsi;
 	c->id = ++g.next_id;
 	c->next = g.conns;
@@ -487,7 +554,15 @@ static int conn_writable(struct ws_conn *c)
 	uint64_t seq = atomic_load(&g.status_seq);
 	int n, ok;
 
-	if (c->status_sent != seq && (!c->q_len || c->last_was_queue)) {
+	/* closing: the queue (its last answers) out, then the close frame in
+	 * a callback of its own, never after a frame in the same one */
+	if (c->kill && !c->q_len) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				 (unsigned char *)"token changed", 13);
+		return -1;
+	}
+	if (c->status_sent != seq && !c->kill &&
+	    (!c->q_len || c->last_was_queue)) {
 		b = status_take(&seq);
 		c->status_sent = seq;
 		c->last_was_queue = 0;
@@ -502,24 +577,34 @@ static int conn_writable(struct ws_conn *c)
 		if (!ok)
 			return -1;
 	}
-	if (conn_has_output(c))
+	if (conn_has_output(c) || c->kill)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }
 
-static void deliver(uint64_t conn, struct ws_blob *b)
+/* The answer to c's auth.rotate: c keeps its place under the new token. */
+static void rotated(struct ws_conn *c, unsigned gen)
+{
+	c->rotating--;
+	if (gen)
+		c->gen = gen;
+}
+
+static void deliver(const struct ws_item *it)
 {
 	struct ws_conn *c;
 
-	if (conn) {
-		c = conn_find(conn);
-		if (c)
-			q_push(c, blob_ref(b));
+	if (it->conn) {
+		c = conn_find(it->conn);
+		if (c && it->blob)
+			q_push(c, blob_ref(it->blob));
+		if (c && it->rotate)
+			rotated(c, it->gen);
 	} else {
 		for (c = g.conns; c; c = c->next)
-			q_push(c, blob_ref(b));
+			q_push(c, blob_ref(it->blob));
 	}
-	blob_unref(b);
+	blob_unref(it->blob);
 }
 
 /* Woken by lws_cancel_service: move handed-over work to connections. */
@@ -535,12 +620,68 @@ static void service_drain(void)
 	pthread_mutex_unlock(&g.lock);
 	while ((it = STAILQ_FIRST(&list))) {
 		STAILQ_REMOVE_HEAD(&list, link);
-		deliver(it->conn, it->blob);
+		deliver(it);
 		free(it);
 	}
-	for (c = g.conns; c; c = c->next)
-		if (conn_has_output(c))
+	for (c = g.conns; c; c = c->next) {
+		if (conn_stale(c))
+			c->kill = 1;	/* the auth.rotated event is its last */
+		if (conn_has_output(c) || c->kill)
 			lws_callback_on_writable(c->wsi);
+	}
+}
+
+/*
+ * A request header into buf: NULL when absent, "" when it does not fit
+ * (present but unusable, so it fails its check instead of being skipped).
+ */
+static const char *hdr(struct lws *wsi, enum lws_token_indexes t, char *buf,
+		       int len)
+{
+	int n = lws_hdr_total_length(wsi, t);
+
+	if (n <= 0)
+		return NULL;
+	if (n >= len || lws_hdr_copy(wsi, buf, len, t) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* The handshake at the front door: 0 lets it in, -1 refuses it. */
+static int conn_filter(struct lws *wsi, struct ws_conn *c)
+{
+	char host[256], origin[256], authz[256], cookie[4096], why[160];
+	unsigned gen = auth_generation(), status;
+	enum auth_via via;
+	struct door_req q = {
+		.host = hdr(wsi, WSI_TOKEN_HOST, host, sizeof(host)),
+		.origin = hdr(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin)),
+		.authorization = hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz,
+				     sizeof(authz)),
+		.cookie = hdr(wsi, WSI_TOKEN_HTTP_COOKIE, cookie,
+			      sizeof(cookie)),
+	};
+
+	status = door_check_ws(&q, &via, why, sizeof(why));
+	if (!status) {
+		if (c)
+			c->gen = gen;	/* read before the check: never newer */
+		return 0;
+	}
+	lws_return_http_status(wsi, status, why);
+	return -1;
+}
+
+/* Plain HTTP on the ws port serves nothing, but a foreign Host gets 421. */
+static int http_filter(struct lws *wsi)
+{
+	char host[256];
+
+	if (hosts_host_ok(hdr(wsi, WSI_TOKEN_HOST, host, sizeof(host))))
+		return 0;
+	lws_return_http_status(wsi, 421, "the Host header does not name this "
+			       "box");
+	return -1;
 }
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -549,6 +690,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct ws_conn *c = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return conn_filter(wsi, c);
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		return http_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		conn_open(c, wsi);
 		return 0;
@@ -725,7 +870,7 @@ static void ws_push_status(const char *json, size_t len)
 /* Any thread; copies. */
 static void ws_broadcast(const char *json, size_t len)
 {
-	struct ws_blob *b = blob_new(json, len);
+	struct ws_blob *b = blob_clean(json, len);
 
 	if (b)
 		hand_over(0, b);

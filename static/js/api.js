@@ -1,7 +1,11 @@
 // REST helper for /api/v1. Every answer carries "ok"; failures become an
 // ApiError so callers can show the server's own message and HTTP status.
+// A 401 (no session, or the token was rotated) is also announced on window
+// as UNAUTHORIZED, so the login form can come up wherever it happened.
 
 const DEFAULT_TIMEOUT_MS = 3000;
+
+export const UNAUTHORIZED = 'stagebox:unauthorized';
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -33,8 +37,11 @@ async function fetchJson(method, path, body, timeoutMs) {
   try {
     json = await res.json();
   } catch {
-    throw new ApiError(`bad reply (HTTP ${res.status})`, res.status);
+    json = null;
   }
+  if (!json && res.status !== 401)
+    throw new ApiError(`bad reply (HTTP ${res.status})`, res.status);
+  if (res.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED));
   if (!json || json.ok !== true)
     throw new ApiError(json?.error || `HTTP ${res.status}`, res.status);
   return json.result;
@@ -43,6 +50,11 @@ async function fetchJson(method, path, body, timeoutMs) {
 /** GET an /api/v1 route; resolves to the "result" member. */
 export function apiGet(path, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
   return fetchJson('GET', path, undefined, timeoutMs);
+}
+
+/** POST a JSON body to an /api/v1 route; resolves to the "result" member. */
+export function apiPost(path, body = {}, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+  return fetchJson('POST', path, body, timeoutMs);
 }
 
 /** Run a command through POST /api/v1/cmd/<name>; resolves to its result. */

@@ -4,6 +4,7 @@
 // by id.  Subscribers hear 'status', 'event', 'state' and 'message'.
 
 import { getStatus } from './api.js';
+import { LOGGED_IN } from './auth.js';
 
 const FALLBACK_PORT = 8081;
 const BACKOFF_MIN_MS = 250;
@@ -36,6 +37,8 @@ export class StageSocket {
     this.probeTimer = 0;
     this.lastRx = 0;
     this.stopped = true;
+    // A login from the form: try again now instead of after the backoff.
+    window.addEventListener(LOGGED_IN, () => this.retryNow());
   }
 
   /** Subscribe to 'status' | 'event' | 'state' | 'message'. Returns unsubscribe. */
@@ -68,6 +71,13 @@ export class StageSocket {
     this.probeTimer = setInterval(() => this.probe(), IDLE_PROBE_MS / 2);
   }
 
+  retryNow() {
+    if (this.stopped || this.ws || this.state === 'connecting') return;
+    clearTimeout(this.retryTimer);
+    this.backoff = BACKOFF_MIN_MS;
+    this.connect();
+  }
+
   stop() {
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -84,8 +94,14 @@ export class StageSocket {
       const st = await getStatus({ timeoutMs: 2000 });
       if (Number.isInteger(st?.ws_port) && st.ws_port > 0) this.port = st.ws_port;
       this.publishStatus(st);
-    } catch {
+    } catch (e) {
       /* server down; the socket attempt below fails too and we back off */
+      if (e.status === 401 && !this.stopped) {
+        // logged out: the socket would be refused too; wait for a login
+        this.setState('closed');
+        this.scheduleReconnect();
+        return;
+      }
     }
     if (this.stopped) return;
     this.openSocket();

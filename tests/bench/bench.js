@@ -20,7 +20,8 @@ async function pingRest(s) {
   const client = [], engine = [];
   for (let i = 0; i < PINGS; i++) {
     const t0 = performance.now();
-    const r = await fetch(`${s.base}/api/v1/cmd/engine.ping`, { method: 'POST', body: '{}' });
+    const r = await s.fetch('/api/v1/cmd/engine.ping',
+      { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
     const body = await r.json();
     client.push((performance.now() - t0) * 1000);
     engine.push(body.result.rtt_us);
@@ -42,7 +43,8 @@ async function pingWs(s) {
 }
 
 function wrkStatus(s, connections) {
-  const r = spawnSync('wrk', ['-t2', `-c${connections}`, '-d5s', `${s.base}/api/v1/status`],
+  const r = spawnSync('wrk', ['-t2', `-c${connections}`, '-d5s',
+    '-H', `Authorization: Bearer ${s.token}`, `${s.base}/api/v1/status`],
     { encoding: 'utf8' });
   const m = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout || '');
   const lat = /Latency\s+([\d.]+\w+)\s+([\d.]+\w+)\s+([\d.]+\w+)/.exec(r.stdout || '');

@@ -100,7 +100,7 @@ before(async () => {
 	await s.client('sb-player', ['--tone', '440', '--amp', '0.5',
 		'--connect', `${ENGINE_CLIENT}:in_1,${ENGINE_CLIENT}:in_2`]);
 	browser = await launchBrowser();
-	openPage = pageOpener(browser, `${s.base}/#looper`, pageErrors);
+	openPage = pageOpener(browser, `${s.base}/#looper`, pageErrors, s);
 	// An engine built without the looper answers 501: the UI tests that
 	// need loops are skipped then (and say why), the rest still run.
 	const q = await s.api('POST', '/api/v1/cmd/looper.set_quantize', { mode: 'bar' });

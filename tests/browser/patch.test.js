@@ -82,7 +82,7 @@ before(async () => {
 	checkChromium();
 	s = await startStack({ inputs: 2 });
 	browser = await launchBrowser();
-	openPage = pageOpener(browser, `${s.base}/#patch`, pageErrors);
+	openPage = pageOpener(browser, `${s.base}/#patch`, pageErrors, s);
 	page = await openPage({ width: 1280, height: 800 });
 });
 

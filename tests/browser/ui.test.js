@@ -37,7 +37,7 @@ before(async () => {
 	player = await s.client('sb-player', ['--tone', '440', '--amp', '0.5',
 		'--connect', `${ENGINE_CLIENT}:in_1`]);
 	browser = await launchBrowser();
-	openPage = pageOpener(browser, s.base, pageErrors);
+	openPage = pageOpener(browser, s.base, pageErrors, s);
 	page = await openPage({ width: 1280, height: 800 });
 });
 

@@ -85,6 +85,7 @@ function rawPost(port, target, body) {
 		const send = async () => {
 			const w = (b) => new Promise((r) => sock.write(b, r));
 			await w(`POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+				`Authorization: Bearer ${s.token}\r\n` +
 				'Content-Type: application/json\r\nConnection: close\r\n' +
 				`Content-Length: ${buf.length}\r\n\r\n`);
 			// A server may answer from the headers alone (Content-Length

@@ -6,7 +6,7 @@
 // Typical use in a test file:
 //   before: checkChromium(); s = await startStack(...);
 //           browser = await launchBrowser();
-//           openPage = pageOpener(browser, `${s.base}/#looper`, pageErrors);
+//           openPage = pageOpener(browser, `${s.base}/#looper`, pageErrors, s);
 //   after:  await closeAll(browser, s, pageErrors);
 
 import assert from 'node:assert/strict';
@@ -39,13 +39,25 @@ export async function launchBrowser() {
 	return browser;
 }
 
+// Log page p in the way a phone joins: open the stack's join URL (the token
+// in the fragment), wait until the UI says it is logged in and the token is
+// out of the address bar.  The session cookie stays in p's context.
+export async function joinPage(p, stack) {
+	await p.goto(stack.joinUrl);
+	await p.waitForFunction(() => document.body.dataset.auth === 'in' &&
+		!location.href.includes('token='), null, { timeout: 10000 });
+}
+
 // openPage(viewport, extra) for one browser and URL: a page in a context of
-// its own, its uncaught errors pushed to pageErrors tagged by width.
-export function pageOpener(browser, url, pageErrors) {
+// its own, its uncaught errors pushed to pageErrors tagged by width.  With a
+// stack, the page logs in through the join URL first (joinPage).
+export function pageOpener(browser, url, pageErrors, stack) {
 	return async (viewport, extra = {}) => {
 		const ctx = await browser.newContext({ viewport, ...extra });
 		const p = await ctx.newPage();
 		p.on('pageerror', (e) => pageErrors.push(`${viewport.width}px: ${e.message}`));
+		if (stack)
+			await joinPage(p, stack);
 		await p.goto(url);
 		return p;
 	};

@@ -3,7 +3,10 @@
 //
 // Every stack gets its own jackd server name, arena instance, TCP ports,
 // temp directory and config file, so stacks never meet each other or a
-// developer's running appliance.  Every child's stdout/stderr goes into
+// developer's running appliance.  The server makes its access token in the
+// stack's data directory; s.fetch(), s.api(), s.cmd() and s.ws() read it
+// from there on every call (so a rotation or a restart is followed) and
+// send it as "Authorization: Bearer".  Every child's stdout/stderr goes into
 // the temp directory; when the test process ends with a failure the logs
 // are printed (and the directory kept), otherwise the directory is removed.
 
@@ -225,6 +228,18 @@ function runQuick(cmd, args, env) {
 	});
 }
 
+// Headers with the stack's Bearer token added, unless the caller names an
+// Authorization of its own (a string, or null for none at all).
+function withAuth(token, headers = {}) {
+	const out = { ...headers };
+	const key = Object.keys(out).find((k) => k.toLowerCase() === 'authorization');
+	if (key === undefined && token)
+		out.Authorization = `Bearer ${token}`;
+	else if (key !== undefined && out[key] === null)
+		delete out[key];
+	return out;
+}
+
 // The 'ws' client with a message buffer.
 class WsClient {
 	constructor(sock) {
@@ -328,6 +343,7 @@ class Stack {
 		this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `sbt-${process.pid}-${this.n}-`));
 		tempDirs.push(this.dir);
 		this.dataDir = path.join(this.dir, 'data');
+		this.tokenPath = path.join(this.dataDir, 'token');
 		fs.mkdirSync(this.dataDir);
 		this.children = [];
 		this.clients = [];
@@ -491,7 +507,9 @@ class Stack {
 		const s = this._spawn(`server-${n}`, this._bin('stagebox-server'), args);
 		this.server = s;
 		await this._waitUp(s, async () => {
-			const r = await fetch(`${this.base}/api/v1/status`);
+			if (!this.token)
+				return false;
+			const r = await this.fetch('/api/v1/status');
 			await r.text();
 			return r.status === 200;
 		}, 5000, 'server answering GET /api/v1/status');
@@ -532,6 +550,26 @@ class Stack {
 		return { ...r, killedAt };
 	}
 
+	// The server's access token (DATA/token), read afresh: null until the
+	// server made it.
+	get token() {
+		try {
+			return fs.readFileSync(this.tokenPath, 'utf8').trim() || null;
+		} catch {
+			return null;
+		}
+	}
+
+	// The URL a browser joins with: the token in the fragment.
+	get joinUrl() {
+		return `${this.base}/#token=${this.token}`;
+	}
+
+	// fetch() on this stack's HTTP port with the Bearer token (see withAuth).
+	fetch(p, init = {}) {
+		return fetch(this.base + p, { ...init, headers: withAuth(this.token, init.headers) });
+	}
+
 	async api(method, p, body, headers = {}) {
 		const init = { method, headers: { ...headers } };
 		if (body !== undefined) {
@@ -540,7 +578,7 @@ class Stack {
 			if (!init.headers['Content-Type'])
 				init.headers['Content-Type'] = 'application/json';
 		}
-		const r = await fetch(this.base + p, init);
+		const r = await this.fetch(p, init);
 		const text = await r.text();
 		let parsed = null;
 		try {
@@ -567,8 +605,10 @@ class Stack {
 		return r.body.result;
 	}
 
-	async ws(url = this.wsUrl, protocols) {
-		const sock = new WebSocket(url, protocols);
+	// opts go to the 'ws' client; opts.headers pass through withAuth.
+	async ws(url = this.wsUrl, protocols, opts = {}) {
+		const sock = new WebSocket(url, protocols,
+			{ ...opts, headers: withAuth(this.token, opts.headers) });
 		const c = new WsClient(sock);
 		await new Promise((resolve, reject) => {
 			sock.once('open', resolve);

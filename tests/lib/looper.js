@@ -220,7 +220,7 @@ export async function getWav(s, c, t) {
 }
 
 async function getWavOnce(s, c, t) {
-	const r = await fetch(`${s.base}/api/v1/looper/tracks/${c}/${t}.wav`);
+	const r = await s.fetch(`/api/v1/looper/tracks/${c}/${t}.wav`);
 	const buf = Buffer.from(await r.arrayBuffer());
 	if (r.status !== 200) {
 		let body = null;

@@ -332,7 +332,7 @@ static void test_dump(void **state)
 	assert_non_null(strstr(buf, "pool.plan_slot_bytes=65536\n"));
 	for (char *p = buf; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 36);	/* one per key of the table */
+	assert_int_equal(lines, 38);	/* one per key of the table */
 	free(buf);
 }
 
@@ -367,6 +367,35 @@ static void test_connect_lists(void **state)
 		     "t.json: engine.client_name: 'x' is the JACK server's "
 		     "name (jack.server) too; JACK would let the engine cut "
 		     "every other client off");
+}
+
+/* server.auth is token or off; server.hosts a list of blank-free names. */
+static void test_auth_and_hosts(void **state)
+{
+	struct sb_config c;
+
+	(void)state;
+	sb_config_defaults(&c);
+	assert_string_equal(c.server.auth, "token");
+	assert_string_equal(c.server.hosts, "");
+	assert_int_equal(parse(&c, "{\"server\": {\"auth\": \"off\", "
+			       "\"hosts\": [\"stage.lan\", \"10.0.0.9\"]}}"), 0);
+	assert_string_equal(c.server.auth, "off");
+	assert_string_equal(c.server.hosts, "stage.lan 10.0.0.9");
+	expect_error("{\"server\": {\"auth\": \"none\"}}",
+		     "t.json: server.auth: 'none' is not one of token, off");
+	expect_error("{\"server\": {\"hosts\": \"a\"}}",
+		     "t.json: server.hosts: expected an array of strings, got "
+		     "string");
+	expect_error("{\"server\": {\"hosts\": [\"a\", 1]}}",
+		     "t.json: server.hosts: expected an array of strings, got "
+		     "array");
+	expect_error("{\"server\": {\"hosts\": [\"a b\"]}}",
+		     "t.json: server.hosts: 'a b' is not a name (empty or with "
+		     "blanks)");
+	expect_error("{\"server\": {\"hosts\": [\"\"]}}",
+		     "t.json: server.hosts: '' is not a name (empty or with "
+		     "blanks)");
 }
 
 static void test_dump_defaults(void **state)
@@ -410,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_load_names_file),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_dump_defaults),
+		cmocka_unit_test(test_auth_and_hosts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
