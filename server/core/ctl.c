@@ -26,10 +26,21 @@
 #include "server/core/worker.h"
 
 #define MS 1000000ull
-#define CALL_TIMEOUT_NS (1000 * MS)
+/*
+ * A live engine that stops beating for less than STALE_MIN_NS (a
+ * scheduling hiccup, a swapped-out page, a debugger) is stalled, not
+ * gone: its commands stay pending and are answered when it runs again.
+ * A call only times out well after that, so a call is never answered
+ * "no engine" by the timeout while the engine is merely stalled and then
+ * applied anyway.  A dead engine process is gone at once.
+ */
+#define STALE_MIN_NS (500 * MS)
+#define CALL_TIMEOUT_NS (2000 * MS)
 #define ATTACH_EVERY_NS (50 * MS)
 #define PUSH_EVERY_NS (33 * MS)
-#define STALE_MIN_NS (50 * MS)
+
+_Static_assert(CALL_TIMEOUT_NS > 2 * STALE_MIN_NS,
+	       "a call must outlive a stall the engine is allowed");
 #define EVT_BATCH 256
 
 struct cmd_req {
@@ -62,6 +73,7 @@ static struct {
 	struct sb_arena arena;	/* mapped when arena.base != NULL */
 	int connected;
 	uint64_t generation;	/* engine_generation seen at connect */
+	uint64_t stale_ns;	/* the engine is gone after this silence */
 	uint64_t next_attach_ns;
 	uint64_t next_push_ns;
 	int last_attach_err;
@@ -433,28 +445,30 @@ static void drain_events(void)
 
 /* --- attachment and liveness --- */
 
+/*
+ * max(STALE_MIN_NS, 3 periods), from the last status read whole; a stale
+ * status block (the engine stopped inside its write) keeps the last.
+ */
 static uint64_t stale_limit_ns(void)
 {
 	struct sb_status st;
-	uint64_t lim = STALE_MIN_NS;
+	uint64_t three;
 
-	sb_status_read(&S.arena, &st);
-	if (st.sample_rate) {
-		uint64_t three = 3ull * st.period * 1000000000ull /
-				 st.sample_rate;
-		if (three > lim)
-			lim = three;
+	if (sb_status_read(&S.arena, &st) == 0 && st.sample_rate) {
+		three = 3ull * st.period * 1000000000ull / st.sample_rate;
+		S.stale_ns = three > STALE_MIN_NS ? three : STALE_MIN_NS;
 	}
-	return lim;
+	return S.stale_ns ? S.stale_ns : STALE_MIN_NS;
 }
 
 static int engine_alive(uint64_t now)
 {
 	struct sb_arena_hdr *h = S.arena.hdr;
 	uint64_t hb = atomic_load(&h->engine_heartbeat_ns);
+	int32_t pid = atomic_load(&h->engine_pid);
 
-	if (!atomic_load(&h->engine_pid) || !hb)
-		return 0;
+	if (!pid || !hb || !pid_alive(pid))
+		return 0;	/* a dead process is gone now, not later */
 	if (S.connected && atomic_load(&h->engine_generation) != S.generation)
 		return 0;	/* restarted between two ticks: reconnect */
 	return hb >= now || now - hb < stale_limit_ns();

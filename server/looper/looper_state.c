@@ -158,14 +158,27 @@ static json_t *transport_json(const struct sb_looper_status *s)
 			 "pos", (json_int_t)s->pos);
 }
 
+/*
+ * Take the engine's snapshot; a stale block (the engine stopped or died
+ * while writing it) leaves the last good one in place.
+ */
+static int read_snap(const struct sb_arena *a)
+{
+	static struct sb_looper_status s;	/* control thread only */
+
+	if (!a || sb_looper_read(a, &s))
+		return -EAGAIN;
+	L.snap = s;
+	return 0;
+}
+
 /* Control thread.  Built from the last snapshot (kept while disconnected). */
 json_t *looper_state_json(void)
 {
 	const struct sb_looper_status *s = &L.snap;
 	json_t *o = json_object();
 
-	if (ctl_arena())
-		sb_looper_read(ctl_arena(), &L.snap);	/* a reply is current */
+	read_snap(ctl_arena());	/* a reply is current */
 
 	json_object_set_new(o, "connected", json_boolean(L.connected));
 	json_object_set_new(o, "transport", transport_json(s));
@@ -279,8 +292,8 @@ void looper_session_state(struct sess_state *s)
 	if (ctl_arena_mapped()) {
 		struct sb_status st;
 
-		sb_status_read(ctl_arena_mapped(), &st);
-		s->rate = st.sample_rate;
+		if (sb_status_read(ctl_arena_mapped(), &st) == 0)
+			s->rate = st.sample_rate;
 	}
 	memcpy(s->column_beats, L.column_beats, sizeof(s->column_beats));
 	for (int i = 0; i < N_TRACKS; i++) {
@@ -310,7 +323,7 @@ static void maybe_restore(void)
 {
 	if (!ctl_arena())
 		return;
-	sb_looper_read(ctl_arena(), &L.snap);
+	read_snap(ctl_arena());
 	if (any_track(&L.snap)) {
 		adopt_snapshot();
 		L.ready = 1;
@@ -457,7 +470,7 @@ static void looper_tick(uint64_t now)
 		restore_tick(now);
 	if (a && now >= L.next_read_ns) {
 		L.next_read_ns = now + READ_EVERY_NS;
-		sb_looper_read(a, &L.snap);
+		read_snap(a);
 		autosave_tick(now);
 	}
 	push_tick(now);

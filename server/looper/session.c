@@ -422,7 +422,7 @@ void session_load(struct cmd_req *req, const char *name)
 {
 	struct load_job *j;
 	const struct sb_arena *a = ctl_arena();
-	struct sb_status st;
+	struct sb_status st = { 0 };
 
 	if (G.loading || !a) {
 		cmd_fail(req, G.loading ? 409 : 503, G.loading ?
@@ -434,7 +434,8 @@ void session_load(struct cmd_req *req, const char *name)
 		cmd_fail(req, 500, "out of memory");
 		return;
 	}
-	sb_status_read(a, &st);
+	if (sb_status_read(a, &st))
+		st.sample_rate = 0;	/* stale: the default rate */
 	j->req = req;
 	j->rate = st.sample_rate ? st.sample_rate : 48000;
 	snprintf(j->name, sizeof(j->name), "%s", name);
