@@ -2,7 +2,8 @@
  * session.c - save, load and list looper sessions (see session.h).
  *
  * Each command builds a job on the control thread, runs its file work on
- * the worker thread (worker_defer) and finishes on the control thread.  A
+ * the quick worker lane (WORKER_QUICK: never behind a WAV import or a
+ * patch compile) and finishes on the control thread.  A
  * load is three hops: decode every track (worker), reserve chunks
  * (control), fill them and write the take files (worker), then RESET,
  * column lengths, one LOAD per track and the settings go to the engine
@@ -150,7 +151,7 @@ static int start_save(struct cmd_req *req, const char *name,
 	j->req = req;
 	snprintf(j->name, sizeof(j->name), "%s", name);
 	j->s = *s;
-	rc = worker_defer(save_work, save_done, j);
+	rc = worker_defer_lane(WORKER_QUICK, save_work, save_done, j);
 	if (rc)
 		free(j);
 	else
@@ -203,7 +204,7 @@ void session_list(struct cmd_req *req)
 		return;
 	}
 	j->req = req;
-	if (worker_defer(list_work, list_done, j)) {
+	if (worker_defer_lane(WORKER_QUICK, list_work, list_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 	}
@@ -379,7 +380,7 @@ static void decode_done(void *arg)
 		load_finish(j, j->rc == -ENOENT ? 404 : 400, j->err);
 		return;
 	}
-	if (worker_defer(fill_work, fill_done, j))
+	if (worker_defer_lane(WORKER_QUICK, fill_work, fill_done, j))
 		load_finish(j, 503, "server shutting down");
 }
 
@@ -445,7 +446,7 @@ void session_load(struct cmd_req *req, const char *name)
 		j->layer[i].stream = wavio_new_stream();
 		j->layer[i].head = SB_CHUNK_NONE;
 	}
-	if (worker_defer(decode_work, decode_done, j)) {
+	if (worker_defer_lane(WORKER_QUICK, decode_work, decode_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 		return;

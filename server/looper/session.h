@@ -7,7 +7,7 @@
  * A session is a directory DATA/sessions/<name>/ holding session.json and
  * one float WAV per non-empty track (track-C-T.wav, hard-linked from the
  * track's take file, copied when a link is impossible).  Every file
- * operation runs on the server's worker thread (worker_defer); the control
+ * operation runs on the server's quick worker lane (WORKER_QUICK); the control
  * thread only builds the job and answers when it is done.  A directory
  * is written as <name>.tmp-N first and then swapped into place, so a
  * crash leaves either the old session or the new one, never a mix.
