@@ -556,6 +556,16 @@ uint32_t chunks_free_count(void)
 	return v;
 }
 
+uint32_t chunks_takeable(void)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&C.lock);
+	v = C.nfree;
+	pthread_mutex_unlock(&C.lock);
+	return v;
+}
+
 int chunks_take(uint32_t n, uint32_t *idx, uint64_t *epoch)
 {
 	const struct sb_arena *a = chunks_hold();

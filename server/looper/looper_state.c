@@ -16,8 +16,9 @@
 #include <string.h>
 
 #include "server/audio/chunks.h"
-#include "server/looper/looper_msg.h"
 #include "server/core/bus.h"
+#include "server/looper/looper_msg.h"
+#include "server/looper/track_io.h"
 
 #define MS 1000000ull
 #define READ_EVERY_NS (20 * MS)
@@ -459,6 +460,7 @@ static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
 	L.snap.beat = -1;
 	for (int i = 0; i < N_TRACKS; i++)
 		L.saved[i].volume = 1.0f;
+	track_io_init();	/* uploads a previous server left half-done */
 	return session_init(&hooks, L.n_columns, L.n_tracks, err, errlen);
 }
 

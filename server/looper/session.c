@@ -356,12 +356,31 @@ static void send_next(struct load_job *j)
 	}
 }
 
+/* A worker's error as an HTTP status (as for an upload). */
+static int load_status(int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		return 404;
+	case -EINVAL:
+		return 400;
+	case -EFBIG:
+		return 413;
+	case -ENOSPC:
+		return 507;
+	case -ENOTCONN:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
 static void fill_done(void *arg)
 {
 	struct load_job *j = arg;
 
 	if (j->rc) {
-		load_finish(j, j->rc == -ENOSPC ? 507 : 500, j->err);
+		load_finish(j, load_status(j->rc), j->err);
 		return;
 	}
 	plan_msgs(j);
@@ -377,7 +396,7 @@ static void decode_done(void *arg)
 		return;
 	}
 	if (j->rc) {
-		load_finish(j, j->rc == -ENOENT ? 404 : 400, j->err);
+		load_finish(j, load_status(j->rc), j->err);
 		return;
 	}
 	if (worker_defer_lane(WORKER_QUICK, fill_work, fill_done, j))
