@@ -49,8 +49,13 @@ int session_init(const struct session_hooks *hooks, int columns, int tracks,
 	G.hooks = hooks;
 	G.columns = columns;
 	G.tracks = tracks;
+	int rc;
+
 	snprintf(G.sessions, sizeof(G.sessions), "%s/sessions", paths_data());
-	return paths_mkdir(G.sessions, err, errlen);
+	rc = paths_mkdir(G.sessions, err, errlen);
+	if (!rc)
+		sfile_tidy(G.sessions);
+	return rc;
 }
 
 static int name_char_ok(char ch)

@@ -6,11 +6,13 @@
  *
  * A session is a directory DATA/sessions/<name>/ holding session.json and
  * one float WAV per non-empty track (track-C-T.wav, hard-linked from the
- * track's take file, copied when a link is impossible).  Every file
- * operation runs on the server's quick worker lane (WORKER_QUICK); the control
- * thread only builds the job and answers when it is done.  A directory
- * is written as <name>.tmp-N first and then swapped into place, so a
- * crash leaves either the old session or the new one, never a mix.
+ * track's take file, copied when a link is impossible: so a session
+ * keeps its audio when the take file goes).  Every file operation runs
+ * on the server's quick worker lane (WORKER_QUICK); the control thread
+ * only builds the job and answers when it is done.  A directory is
+ * written as .tmp-<name> first, synced, and swapped into place in one
+ * step (session_file.h), so a crash leaves either the old session or
+ * the new one, never a mix.
  */
 #ifndef SB_SESSION_H
 #define SB_SESSION_H
