@@ -74,6 +74,8 @@ static struct {
 	int connected;
 	uint64_t generation;	/* engine_generation seen at connect */
 	uint64_t stale_ns;	/* the engine is gone after this silence */
+	uint64_t seen_gen;	/* header generation last looked at ... */
+	uint64_t seen_gen_ns;	/* ... and when it was first seen */
 	uint64_t next_attach_ns;
 	uint64_t next_push_ns;
 	int last_attach_err;
@@ -461,6 +463,23 @@ static uint64_t stale_limit_ns(void)
 	return S.stale_ns ? S.stale_ns : STALE_MIN_NS;
 }
 
+/*
+ * A heartbeat counts for a connection only when it was written after we
+ * first saw the header's current generation: an engine restarted within
+ * the stall limit must not be taken for live on its dead predecessor's
+ * last heartbeat, before its own first cycle published anything.
+ */
+static int beats_for_this_generation(uint64_t hb, uint64_t now)
+{
+	uint64_t gen = atomic_load(&S.arena.hdr->engine_generation);
+
+	if (gen != S.seen_gen || !S.seen_gen_ns) {
+		S.seen_gen = gen;
+		S.seen_gen_ns = now;
+	}
+	return hb > S.seen_gen_ns;
+}
+
 static int engine_alive(uint64_t now)
 {
 	struct sb_arena_hdr *h = S.arena.hdr;
@@ -471,6 +490,8 @@ static int engine_alive(uint64_t now)
 		return 0;	/* a dead process is gone now, not later */
 	if (S.connected && atomic_load(&h->engine_generation) != S.generation)
 		return 0;	/* restarted between two ticks: reconnect */
+	if (!S.connected && !beats_for_this_generation(hb, now))
+		return 0;
 	return hb >= now || now - hb < stale_limit_ns();
 }
 
@@ -551,6 +572,7 @@ static void detach(void)
 
 	atomic_compare_exchange_strong(&S.arena.hdr->server_pid, &me, 0);
 	S.remapped = 1;
+	S.seen_gen_ns = 0;	/* another arena: look at its generation anew */
 	if (!S.connected)
 		modules_engine(0);	/* let go of the old mapping now */
 	sb_arena_detach(&S.arena);

@@ -21,12 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/audio/take_gc.h"
 #include "server/audio/takes.h"
 #include "server/audio/wavio.h"
 #include "server/core/ctl.h"
 #include "server/core/paths.h"
 #include "server/core/worker.h"
 #include "server/looper/looper_msg.h"
+#include "server/looper/recover.h"
 #include "server/looper/session_file.h"
 #include "server/looper/track_io.h"
 
@@ -37,7 +39,7 @@ static struct {
 	const struct session_hooks *hooks;
 	int columns, tracks;	/* the grid, from the config */
 	int loading;		/* control thread */
-	int saving;		/* control thread: a save/autosave job runs */
+	int saving;		/* control thread: save/autosave/recovery jobs */
 } G;
 
 /* --- set-up and names --- */
@@ -127,7 +129,7 @@ static void save_done(void *arg)
 {
 	struct save_job *j = arg;
 
-	G.saving = 0;
+	G.saving--;
 	if (!j->req) {
 		if (j->rc)
 			fprintf(stderr, "stagebox-server: autosave: %s\n",
@@ -141,6 +143,7 @@ static void save_done(void *arg)
 		if (G.hooks->saved)
 			G.hooks->saved(&j->s, 0);
 		cmd_reply(j->req, json_pack("{s:s}", "name", j->name));
+		take_gc_start();	/* takes nothing needs any more go */
 	}
 	free(j);
 }
@@ -160,7 +163,7 @@ static int start_save(struct cmd_req *req, const char *name,
 	if (rc)
 		free(j);
 	else
-		G.saving = 1;
+		G.saving++;
 	return rc;
 }
 
@@ -176,6 +179,65 @@ int session_autosave(const struct sess_state *s)
 	if (G.saving || G.loading)
 		return -EBUSY;
 	return start_save(NULL, SESSION_LAST, s);
+}
+
+/* --- recovery of cut-short takes --- */
+
+struct recover_job {
+	struct sess_state s;
+	struct recover_take r[SESSION_TRACKS];
+	int n;
+	int rc;
+	char err[320];
+};
+
+static void recover_work(void *arg)
+{
+	struct recover_job *j = arg;
+	char why[320];
+
+	for (int i = 0; i < j->n; i++)
+		if (recover_take(&j->r[i], &j->s, why, sizeof(why)))
+			fprintf(stderr, "stagebox-server: recovering the take "
+				"of track %d/%d: %s\n", j->r[i].column,
+				j->r[i].track, why);
+	j->rc = sfile_save(G.sessions, SESSION_LAST, &j->s, j->err,
+			   sizeof(j->err));
+}
+
+static void recover_done(void *arg)
+{
+	struct recover_job *j = arg;
+
+	G.saving--;
+	if (j->rc)
+		fprintf(stderr, "stagebox-server: writing the recovered "
+			"takes into %s: %s\n", SESSION_LAST, j->err);
+	if (G.hooks->recovered)
+		G.hooks->recovered(j->rc);
+	free(j);
+}
+
+int session_recover(const struct sess_state *s, const struct recover_take *r,
+		    int n)
+{
+	struct recover_job *j;
+	int rc;
+
+	if (n < 0 || n > SESSION_TRACKS)
+		return -EINVAL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->s = *s;
+	memcpy(j->r, r, (size_t)n * sizeof(*r));
+	j->n = n;
+	rc = worker_defer_lane(WORKER_QUICK, recover_work, recover_done, j);
+	if (rc)
+		free(j);
+	else
+		G.saving++;
+	return rc;
 }
 
 /* --- list --- */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "server/audio/chunks.h"
+#include "server/audio/take_gc.h"
 #include "server/audio/takes.h"
 #include "server/audio/wavio.h"
 #include "server/core/ctl.h"
@@ -109,6 +110,7 @@ int tio_decode(struct tio_layer *l, const char *path, uint32_t rate,
 		snprintf(err, errlen, "engine arena not mapped");
 		return -ENOTCONN;
 	}
+	take_gc_hold(l->stream);	/* before its take file exists */
 	rc = wavio_read(path, rate, &lim, &l->au, err, errlen);
 	l->frames = rc ? 0 : l->au.frames;
 	return rc;
