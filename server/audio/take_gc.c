@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server/audio/chunks.h"
@@ -24,12 +25,20 @@
 #include "server/core/worker.h"
 
 #define SERVER_MADE (1ull << 63)
+/*
+ * A new arena counts engine generations from 1 again, so a take of the
+ * running engine's generation may be from an older arena: it is when its
+ * file is older than this arena by more than the margin (a wall-clock
+ * comparison, so the margin absorbs clock steps).
+ */
+#define ARENA_MARGIN_NS (3600ull * 1000000000ull)
 #define HOLD_MAX 65536		/* more: stop collecting server-made takes */
 #define PIN_MAX 64
 
 static struct {
 	pthread_mutex_t lock;
 	uint64_t gen;		/* the running engine's generation, 0 none */
+	uint64_t arena_ns;	/* its arena's creation, CLOCK_REALTIME */
 	int fresh;		/* we saw every layer it got */
 	uint64_t *held;		/* server-made streams handed to it */
 	size_t n_held, cap_held;
@@ -61,22 +70,25 @@ static int pinned(uint64_t s)
 	return 0;
 }
 
-/* May the file of stream s go?  Lock held. */
-static int unused(uint64_t s)
+/* May the file of stream s, last written at mtime_ns, go?  Lock held. */
+static int unused(uint64_t s, uint64_t mtime_ns)
 {
 	if (!G.gen || pinned(s) || takes_busy(s))
 		return 0;
-	if (!(s & SERVER_MADE))
-		return ((s >> 32) & 0x7fffffffull) != (G.gen & 0x7fffffffull);
-	return G.fresh && !held(s);
+	if (s & SERVER_MADE)
+		return G.fresh && !held(s);
+	if (((s >> 32) & 0x7fffffffull) != (G.gen & 0x7fffffffull))
+		return 1;	/* another engine generation made it */
+	return mtime_ns + ARENA_MARGIN_NS < G.arena_ns;
 }
 
 /* --- the API --- */
 
-void take_gc_engine(uint64_t generation, int fresh)
+void take_gc_engine(uint64_t generation, uint64_t arena_ns, int fresh)
 {
 	pthread_mutex_lock(&G.lock);
 	G.gen = generation;
+	G.arena_ns = arena_ns;
 	G.fresh = fresh;
 	G.n_held = 0;
 	pthread_mutex_unlock(&G.lock);
@@ -143,18 +155,21 @@ static int parse_name(const char *name, uint64_t *s, long *pid)
 	return end != name + 25 && *end == '-' ? 2 : 0;
 }
 
-static int should_go(const char *name)
+static int should_go(const char *path, const char *name)
 {
-	uint64_t s = 0;
+	uint64_t s = 0, mtime;
 	long pid = 0;
 	int kind = parse_name(name, &s, &pid), go;
+	struct stat st;
 
 	if (kind == 2)
 		return pid != (long)getpid();	/* another server's leftover */
-	if (kind != 1)
+	if (kind != 1 || stat(path, &st) < 0)
 		return 0;
+	mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+		(uint64_t)st.st_mtim.tv_nsec;
 	pthread_mutex_lock(&G.lock);
-	go = unused(s);
+	go = unused(s, mtime);
 	pthread_mutex_unlock(&G.lock);
 	return go;
 }
@@ -167,10 +182,9 @@ static void gc_work(void *arg)
 	DIR *d = opendir(takes_dir());
 
 	while (d && (e = readdir(d))) {
-		if (!should_go(e->d_name))
-			continue;
 		snprintf(path, sizeof(path), "%s/%s", takes_dir(), e->d_name);
-		j->removed += unlink(path) == 0;
+		if (should_go(path, e->d_name))
+			j->removed += unlink(path) == 0;
 	}
 	if (d)
 		closedir(d);

@@ -10,7 +10,11 @@
  *      its undo history:
  *      - an engine-made stream (bit 63 clear) carries its engine's
  *        generation in bits 32..62; one of another generation than the
- *        running engine's was made by an engine that is gone;
+ *        running engine's was made by an engine that is gone.  A new
+ *        arena counts generations from 1 again, so one of the same
+ *        generation goes when its file is older than the running
+ *        engine's arena by more than an hour (the margin absorbs clock
+ *        steps; a younger one waits for a later engine generation);
  *      - a server-made stream (uploads, session loads, recoveries: bit
  *        63 set) is deleted only when this server watched the running
  *        engine from its first layer on (it started empty) and never
@@ -33,11 +37,13 @@
 #include <stdint.h>
 
 /*
- * A new engine generation is connected; fresh: it holds no layer yet, so
- * every server-made stream it will hold passes take_gc_hold first.
+ * A new engine generation is connected, in an arena created at arena_ns
+ * (CLOCK_REALTIME, the header's created_ns); fresh: it holds no layer
+ * yet, so every server-made stream it will hold passes take_gc_hold
+ * first.
  */
 /* thread: control */
-void take_gc_engine(uint64_t generation, int fresh);
+void take_gc_engine(uint64_t generation, uint64_t arena_ns, int fresh);
 
 /*
  * A server-made stream about to be written for the running engine:

@@ -299,6 +299,7 @@ static int any_recording(void)
 /* Control thread. */
 void looper_session_state(struct sess_state *s)
 {
+	read_snap(ctl_arena());	/* a save right after a change has it */
 	memset(s, 0, sizeof(*s));
 	s->bpm = L.snap.bpm;
 	s->beats_per_bar = L.snap.beats_per_bar;
@@ -415,7 +416,7 @@ static void maybe_restore(void)
 	}
 	L.decide_pending = 0;
 	take_gc_engine(atomic_load(&a->hdr->engine_generation),
-		       no_layers(&L.snap));
+		       a->hdr->created_ns, no_layers(&L.snap));
 	if (any_track(&L.snap)) {
 		drop_recovery();	/* it kept its tracks */
 		adopt_snapshot();
