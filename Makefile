@@ -50,7 +50,7 @@ UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 # Unit tests link the pure parts: arena, config, command schema, and the
 # JACK-free DSP/time code they test.
 UNIT_PURE  = server/cmd/cmd_schema.c server/audio/resample.c \
-	     $(wildcard rt/looper/*.c)
+	     server/core/worker.c $(wildcard rt/looper/*.c)
 UNIT_DEPS  = $(COMMON_OBJ) $(UNIT_PURE:%.c=$(O)/%.o) $(DSP_OBJ) $(PATCH_OBJ)
 
 BINS = $(B)/stagebox-rt $(B)/stagebox-server $(B)/librtguard.so $(CLIENTS) \
