@@ -38,9 +38,10 @@ struct wavio_audio {
 	uint32_t src_channels;	/* the file's own channel count */
 };
 
-/* How long the converted audio may be, in frames; 0 = no limit. */
+/* How long the converted audio may be, in frames (no struct: no limit). */
 struct wavio_limits {
-	uint64_t pool_frames;	/* the whole chunk pool: longer never fits */
+	uint64_t pool_frames;	/* the whole chunk pool: longer never fits
+				 * (0: no such limit) */
 	uint64_t free_frames;	/* the chunks a load can take now */
 };
 
