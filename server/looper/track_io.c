@@ -167,12 +167,16 @@ void tio_loaded(struct tio_layer *l, int status)
 {
 	if (l->handed != 1)
 		return;
-	if (status)
+	/*
+	 * No answer: an engine that only stalled may still take the layer,
+	 * so its chunks stay the engine's (a restart reclaims them) and its
+	 * take stays; freeing them could hand them out twice.
+	 */
+	l->unknown = status == -ETIMEDOUT;
+	if (status && !l->unknown)
 		chunks_load_failed(l->head, l->epoch, l->eng);
 	l->handed = 2;
 	l->loaded = !status;
-	/* no answer: the engine may still take it, so its take stays */
-	l->unknown = status == -ETIMEDOUT;
 	if (status)
 		l->head = SB_CHUNK_NONE;
 }

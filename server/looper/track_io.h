@@ -100,7 +100,11 @@ int tio_fill(struct tio_layer *l, uint32_t rate, char *err, size_t errlen);
 /* thread: control */
 int tio_load_msg(struct tio_layer *l, struct sb_msg *m);
 
-/* Control thread: the engine's answer to the LOAD (0 = it took them). */
+/*
+ * Control thread: the engine's answer to the LOAD (0 = it took them;
+ * -ETIMEDOUT = none came: the chunks stay the engine's, for a restart to
+ * reclaim, since a stalled engine may still take them).
+ */
 /* thread: control */
 void tio_loaded(struct tio_layer *l, int status);
 
