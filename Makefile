@@ -52,6 +52,7 @@ UNITS      = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 # Unit tests link the pure parts: arena, config, command schema, the front
 # door's rules, and the JACK-free DSP/time code they test.
 UNIT_PURE  = server/cmd/cmd_schema.c server/audio/resample.c \
+	     server/core/worker.c \
 	     $(wildcard rt/looper/*.c) rt/core/safety.c rt/core/meter.c \
 	     server/front/auth.c server/front/door.c server/front/hosts.c \
 	     server/front/scrub.c

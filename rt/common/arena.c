@@ -5,6 +5,7 @@
  */
 #include "rt/common/arena.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #define ALIGN64(x) (((x) + 63u) & ~(uint64_t)63u)
+#define SEQ_TRIES_MIN 64	/* seqlock reads: tries before the clock counts */
+#define SEQ_WAIT_NS 200000ull	/* then give up after 200 us */
 
 uint64_t sb_now_ns(void)
 {
@@ -438,24 +441,50 @@ void sb_seq_publish(_Atomic uint32_t *seq, _Atomic uint64_t *words,
 	atomic_store_explicit(seq, s + 2, memory_order_release);
 }
 
-void sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
-		 size_t bytes)
+/*
+ * Copy once; 0 when the copy is whole.  An odd counter means the writer
+ * is inside: do not even copy.
+ */
+static int seq_try(_Atomic uint32_t *seq, _Atomic uint64_t *words,
+		   void *dst, size_t bytes)
 {
 	size_t n = (bytes + 7) / 8;
 	uint32_t s1, s2;
 	uint64_t w;
 
-	do {
-		s1 = atomic_load_explicit(seq, memory_order_acquire);
-		for (size_t i = 0; i < n; i++) {
-			size_t len = bytes - i * 8 < 8 ? bytes - i * 8 : 8;
-			w = atomic_load_explicit(&words[i],
-						 memory_order_relaxed);
-			memcpy((uint8_t *)dst + i * 8, &w, len);
-		}
-		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit(seq, memory_order_relaxed);
-	} while ((s1 & 1) || s1 != s2);
+	s1 = atomic_load_explicit(seq, memory_order_acquire);
+	if (s1 & 1u)
+		return -EAGAIN;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = bytes - i * 8 < 8 ? bytes - i * 8 : 8;
+		w = atomic_load_explicit(&words[i], memory_order_relaxed);
+		memcpy((uint8_t *)dst + i * 8, &w, len);
+	}
+	atomic_thread_fence(memory_order_acquire);
+	s2 = atomic_load_explicit(seq, memory_order_relaxed);
+	return s1 == s2 ? 0 : -EAGAIN;
+}
+
+/*
+ * A writer publishes in a microsecond or two.  One that stays inside
+ * longer is stopped or dead (killed mid-write): retrying would spin for
+ * ever, so the reader gives up after SEQ_TRIES_MIN tries and SEQ_WAIT_NS.
+ */
+int sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
+		size_t bytes)
+{
+	uint64_t until = 0;
+
+	for (uint32_t k = 0;; k++) {
+		if (seq_try(seq, words, dst, bytes) == 0)
+			return 0;
+		if (k + 1 < SEQ_TRIES_MIN || (k & 15u))
+			continue;
+		if (!until)
+			until = sb_now_ns() + SEQ_WAIT_NS;
+		else if (sb_now_ns() >= until)
+			return -EAGAIN;
+	}
 }
 
 void sb_status_publish(const struct sb_arena *a, const struct sb_status *s)
@@ -465,11 +494,11 @@ void sb_status_publish(const struct sb_arena *a, const struct sb_status *s)
 	sb_seq_publish(&b->seq, b->words, s, sizeof(*s));
 }
 
-void sb_status_read(const struct sb_arena *a, struct sb_status *s)
+int sb_status_read(const struct sb_arena *a, struct sb_status *s)
 {
 	struct sb_status_block *b = sb_arena_at(a, a->hdr->off_status);
 
-	sb_seq_read(&b->seq, b->words, s, sizeof(*s));
+	return sb_seq_read(&b->seq, b->words, s, sizeof(*s));
 }
 
 void sb_looper_publish(const struct sb_arena *a,
@@ -480,9 +509,9 @@ void sb_looper_publish(const struct sb_arena *a,
 	sb_seq_publish(&b->seq, b->words, s, sizeof(*s));
 }
 
-void sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s)
+int sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s)
 {
 	struct sb_looper_block *b = sb_arena_at(a, a->hdr->off_looper);
 
-	sb_seq_read(&b->seq, b->words, s, sizeof(*s));
+	return sb_seq_read(&b->seq, b->words, s, sizeof(*s));
 }

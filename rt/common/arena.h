@@ -74,7 +74,7 @@ struct sb_arena_geom {
 
 /*
  * Published every cycle by the engine.  Read through sb_status_read(),
- * which retries until it sees a consistent copy.
+ * which retries until it sees a consistent copy, for a bounded time.
  */
 struct sb_status {
 	uint64_t frames;	/* frames processed since this engine started */
@@ -339,28 +339,35 @@ static inline float *sb_chunk_samples(struct sb_chunk *c)
 /* thread: main, process */
 void sb_seq_publish(_Atomic uint32_t *seq, _Atomic uint64_t *words,
 		    const void *src, size_t bytes);
-/* Never blocks; retries while the writer is inside. */
+/*
+ * Never blocks and never spins for long: 0 with a whole copy, or -EAGAIN
+ * when the writer stayed inside for a few hundred microseconds (stopped,
+ * or killed mid-write).  Then dst holds the last try, each word from one
+ * of the writer's last two publications: a caller that needs one
+ * consistent snapshot keeps its previous one and treats the block as
+ * stale.
+ */
 /* thread: any */
-void sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
-		 size_t bytes);
+int sb_seq_read(_Atomic uint32_t *seq, _Atomic uint64_t *words, void *dst,
+		size_t bytes);
 
 /* The single status writer: the engine (its main thread only before
  * activation). */
 /* thread: main, process */
 void sb_status_publish(const struct sb_arena *a, const struct sb_status *s);
 
-/* Retries until the copy is consistent; never blocks. */
+/* 0 or -EAGAIN (stale: see sb_seq_read); never blocks. */
 /* thread: any */
-void sb_status_read(const struct sb_arena *a, struct sb_status *s);
+int sb_status_read(const struct sb_arena *a, struct sb_status *s);
 
 /* The single looper-snapshot writer: the engine, like the status. */
 /* thread: main, process */
 void sb_looper_publish(const struct sb_arena *a,
 		       const struct sb_looper_status *s);
 
-/* Retries until the copy is consistent; never blocks. */
+/* 0 or -EAGAIN (stale: see sb_seq_read); never blocks. */
 /* thread: any */
-void sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s);
+int sb_looper_read(const struct sb_arena *a, struct sb_looper_status *s);
 
 /* The chunk owner map; only a chunk's owner stores. */
 /* thread: any */

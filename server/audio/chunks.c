@@ -252,9 +252,9 @@ static int engine_may_own(const struct sb_arena *a)
 
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
 		return 0;
-	if (atomic_load(&b->seq) & 1u)
-		return 1;	/* publishing right now: it runs */
-	sb_status_read(a, &st);
+	/* publishing right now, or stopped inside: it may run on */
+	if ((atomic_load(&b->seq) & 1u) || sb_status_read(a, &st))
+		return 1;
 	return st.generation == atomic_load(&a->hdr->engine_generation);
 }
 
@@ -310,8 +310,7 @@ static uint32_t pass_rate(const struct sb_arena *a, int connected)
 	struct sb_status st;
 
 	/* a dead engine may have left the seqlock odd: read only live ones */
-	if (connected) {
-		sb_status_read(a, &st);
+	if (connected && sb_status_read(a, &st) == 0) {
 		if (st.sample_rate)
 			C.rate = st.sample_rate;
 	}
@@ -554,6 +553,16 @@ uint32_t chunks_free_count(void)
 		pthread_mutex_unlock(&C.lock);
 	}
 	chunks_unhold();
+	return v;
+}
+
+uint32_t chunks_takeable(void)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&C.lock);
+	v = C.nfree;
+	pthread_mutex_unlock(&C.lock);
 	return v;
 }
 

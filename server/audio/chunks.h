@@ -29,7 +29,7 @@
  *     chunks_handoff(head, epoch, &eng);  // -> SB_OWN_ENGINE
  *     send SB_CMD_LOOPER_LOAD; on a non-zero ACK or no answer:
  *     chunks_load_failed(head, epoch, eng);
- * wavio_load_chunks() does the first half.  Take files and their
+ * wavio_to_chunks() does the first half.  Take files and their
  * completion notices: takes.h (takes_info, takes_subscribe).
  */
 #ifndef SB_CHUNKS_H
@@ -83,6 +83,13 @@ uint32_t chunks_count(void);
 /* Free chunks: the free list plus those waiting in chunk_free. */
 /* thread: any */
 uint32_t chunks_free_count(void);
+
+/*
+ * Free chunks a load can take now (chunks_take): the free list only;
+ * those in chunk_free are the engine's to record into.
+ */
+/* thread: any */
+uint32_t chunks_takeable(void);
 
 /*
  * Take n free chunks from the free list (all or none) into idx[]: they

@@ -4,7 +4,10 @@
  * The kernel is tabulated once per call at OVERSAMPLE points per
  * lower-rate sample and read with linear interpolation; its error is
  * below -110 dB, far under the window's own stopband.  Each output frame
- * computes its tap weights once and applies them to every channel.
+ * computes its tap weights once and applies them to every channel.  The
+ * maths of a frame depends only on its index, so converting in pieces
+ * (resample_run over a sliding window) gives the very same samples as
+ * converting the whole buffer at once.
  */
 #include "server/audio/resample.h"
 
@@ -69,61 +72,109 @@ static float tab_at(const float *tab, size_t len, double u)
 	return (float)(tab[m] + f * (tab[m + 1] - tab[m]));
 }
 
-struct conv {
-	const float *in;
-	uint64_t n;
-	uint32_t ch;
+struct resampler {
+	uint32_t ch, in_rate, out_rate;
 	double scale;		/* min(1, out/in): kernel stretch */
 	int64_t half;		/* taps per side, in input samples */
-	const float *tab;
+	float *tab;
 	size_t tab_len;
 	float *w;		/* 2 * half + 2 weights */
 };
 
-/* One output frame at input time ipos + frac. */
-static void conv_frame(const struct conv *c, int64_t ipos, double frac,
-		       float *out)
+/* Output frame j sits at input time ipos + frac (exact: integer maths). */
+static int64_t in_pos(const struct resampler *r, uint64_t j, double *frac)
 {
-	int64_t first = ipos - c->half + 1, last = ipos + c->half;
+	unsigned __int128 num = (unsigned __int128)j * r->in_rate;
+
+	if (frac)
+		*frac = (double)(uint64_t)(num % r->out_rate) / r->out_rate;
+	return (int64_t)(num / r->out_rate);
+}
+
+/*
+ * One output frame at input time ipos + frac.  win holds input frames
+ * from `base` on; frames outside [0, n) are silence.
+ */
+static void conv_frame(struct resampler *r, const float *win, int64_t base,
+		       uint64_t n, int64_t ipos, double frac, float *out)
+{
+	int64_t first = ipos - r->half + 1, last = ipos + r->half;
 	int64_t lo = first < 0 ? 0 : first;
-	int64_t hi = last >= (int64_t)c->n ? (int64_t)c->n - 1 : last;
+	int64_t hi = last >= (int64_t)n ? (int64_t)n - 1 : last;
 
 	for (int64_t i = lo; i <= hi; i++) {
 		double t = (double)(ipos - i) + frac;
-		c->w[i - lo] = (float)c->scale *
-			       tab_at(c->tab, c->tab_len, t * c->scale);
+		r->w[i - lo] = (float)r->scale *
+			       tab_at(r->tab, r->tab_len, t * r->scale);
 	}
-	for (uint32_t k = 0; k < c->ch; k++) {
-		const float *x = c->in + (size_t)lo * c->ch + k;
+	for (uint32_t k = 0; k < r->ch; k++) {
+		const float *x = win + (size_t)(lo - base) * r->ch + k;
 		double acc = 0.0;
 
 		for (int64_t i = 0; i <= hi - lo; i++)
-			acc += (double)c->w[i] * x[(size_t)i * c->ch];
+			acc += (double)r->w[i] * x[(size_t)i * r->ch];
 		out[k] = (float)acc;
 	}
 }
 
-static void conv_run(struct conv *c, uint32_t in_rate, uint32_t out_rate,
-		     float *out)
+int resample_begin(struct resampler **out, uint32_t channels,
+		   uint32_t in_rate, uint32_t out_rate)
 {
-	uint64_t m = resample_out_len(c->n, in_rate, out_rate);
+	struct resampler *r;
 
-	for (uint64_t j = 0; j < m; j++) {
-		/* exact position: j * in / out as integer part + fraction */
-		unsigned __int128 num = (unsigned __int128)j * in_rate;
-		int64_t ipos = (int64_t)(num / out_rate);
-		double frac = (double)(uint64_t)(num % out_rate) / out_rate;
-
-		conv_frame(c, ipos, frac, out + (size_t)j * c->ch);
+	*out = NULL;
+	if (!in_rate || !out_rate || !channels)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	*r = (struct resampler){ .ch = channels, .in_rate = in_rate,
+				 .out_rate = out_rate };
+	r->scale = out_rate < in_rate ? (double)out_rate / in_rate : 1.0;
+	r->half = (int64_t)ceil(ZEROS / r->scale) + 1;
+	r->tab = kernel_table(&r->tab_len);
+	r->w = malloc(((size_t)r->half * 2 + 2) * sizeof(*r->w));
+	if (!r->tab || !r->w) {
+		resample_end(r);
+		return -ENOMEM;
 	}
+	*out = r;
+	return 0;
+}
+
+void resample_span(const struct resampler *r, uint64_t j0, uint64_t j1,
+		   int64_t *from, int64_t *to)
+{
+	*from = in_pos(r, j0, NULL) - r->half + 1;
+	*to = in_pos(r, j1 ? j1 - 1 : 0, NULL) + r->half + 1;
+}
+
+void resample_run(struct resampler *r, const float *win, int64_t base,
+		  uint64_t n, uint64_t j0, uint64_t j1, float *out)
+{
+	for (uint64_t j = j0; j < j1; j++) {
+		double frac;
+		int64_t ipos = in_pos(r, j, &frac);
+
+		conv_frame(r, win, base, n, ipos, frac,
+			   out + (size_t)(j - j0) * r->ch);
+	}
+}
+
+void resample_end(struct resampler *r)
+{
+	if (!r)
+		return;
+	free(r->w);
+	free(r->tab);
+	free(r);
 }
 
 int resample(const float *in, uint64_t n, uint32_t channels,
 	     uint32_t in_rate, uint32_t out_rate, float *out)
 {
-	struct conv c = { .in = in, .n = n, .ch = channels };
-	float *tab;
-	int rc = 0;
+	struct resampler *r;
+	int rc;
 
 	if (!in_rate || !out_rate || !channels)
 		return -EINVAL;
@@ -132,18 +183,11 @@ int resample(const float *in, uint64_t n, uint32_t channels,
 			memcpy(out, in, (size_t)n * channels * sizeof(*in));
 		return 0;
 	}
-	c.scale = out_rate < in_rate ? (double)out_rate / in_rate : 1.0;
-	c.half = (int64_t)ceil(ZEROS / c.scale) + 1;
-	tab = kernel_table(&c.tab_len);
-	c.w = malloc(((size_t)c.half * 2 + 2) * sizeof(*c.w));
-	if (!tab || !c.w) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	c.tab = tab;
-	conv_run(&c, in_rate, out_rate, out);
-out_free:
-	free(c.w);
-	free(tab);
-	return rc;
+	rc = resample_begin(&r, channels, in_rate, out_rate);
+	if (rc)
+		return rc;
+	resample_run(r, in, 0, n, 0, resample_out_len(n, in_rate, out_rate),
+		     out);
+	resample_end(r);
+	return 0;
 }

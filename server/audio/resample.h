@@ -29,4 +29,27 @@ uint64_t resample_out_len(uint64_t n, uint32_t in_rate, uint32_t out_rate);
 int resample(const float *in, uint64_t n, uint32_t channels,
 	     uint32_t in_rate, uint32_t out_rate, float *out);
 
+/*
+ * The same conversion in pieces, so that a long file never has to be in
+ * memory at its own rate: resample_begin, then for consecutive output
+ * ranges [j0, j1) resample_span says which input frames [from, to) they
+ * read (clip to [0, n): outside is silence), and resample_run computes
+ * them from a window `win` that holds input frames from `base` on and
+ * covers the clipped span.  The result equals resample() sample for
+ * sample.  begin: 0, -EINVAL or -ENOMEM; end accepts NULL.
+ */
+struct resampler;
+
+/* thread: any */
+int resample_begin(struct resampler **r, uint32_t channels,
+		   uint32_t in_rate, uint32_t out_rate);
+/* thread: any */
+void resample_span(const struct resampler *r, uint64_t j0, uint64_t j1,
+		   int64_t *from, int64_t *to);
+/* thread: any */
+void resample_run(struct resampler *r, const float *win, int64_t base,
+		  uint64_t n, uint64_t j0, uint64_t j1, float *out);
+/* thread: any */
+void resample_end(struct resampler *r);
+
 #endif

@@ -370,6 +370,23 @@ int takes_info(uint64_t stream, struct take_info *ti)
 	return 0;
 }
 
+int takes_busy(uint64_t stream)
+{
+	struct take *t;
+	int busy;
+
+	pthread_mutex_lock(&T.lock);
+	t = stream ? find(stream) : NULL;
+	busy = t && t->sf;
+	pthread_mutex_unlock(&T.lock);
+	return busy;
+}
+
+const char *takes_dir(void)
+{
+	return T.dir;
+}
+
 int takes_subscribe(takes_done_fn fn, void *arg)
 {
 	int rc = -ENOSPC;

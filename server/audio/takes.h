@@ -48,6 +48,14 @@ struct take_info {
 /* thread: any */
 int takes_info(uint64_t stream, struct take_info *ti);
 
+/* 1 while the writer has stream's take file open (it is growing). */
+/* thread: any */
+int takes_busy(uint64_t stream);
+
+/* DATA/takes, once takes_init ran. */
+/* thread: any */
+const char *takes_dir(void);
+
 /*
  * Append one filled chunk (header h, interleaved samples of `channels`
  * channels) to its take file at frame h->seq * chunk_frames.  FIRST

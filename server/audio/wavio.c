@@ -16,192 +16,216 @@
 #include "server/audio/resample.h"
 
 #define READ_BLOCK 4096		/* frames per sf_readf_float */
+#define OUT_BLOCK 65536		/* converted frames per piece */
 
 /* --- reading --- */
 
-/* libsndfile virtual I/O over a byte buffer (an upload body). */
-struct membuf {
-	const unsigned char *data;
-	sf_count_t len, pos;
+/* An open file read front to back as stereo frames. */
+struct src {
+	SNDFILE *sf;
+	uint32_t ch;
+	uint64_t left;		/* frames the header promises, not yet read */
+	float *blk;		/* READ_BLOCK * ch */
 };
 
-static sf_count_t mem_len(void *u)
+/* Up to want frames as stereo into lr (NULL: skip them); the count read. */
+static uint64_t src_read(struct src *s, float *lr, uint64_t want)
 {
-	return ((struct membuf *)u)->len;
+	uint64_t got = 0;
+
+	while (got < want && s->left) {
+		uint64_t k = want - got < READ_BLOCK ? want - got : READ_BLOCK;
+		sf_count_t r;
+
+		if (k > s->left)
+			k = s->left;
+		r = sf_readf_float(s->sf, s->blk, (sf_count_t)k);
+		if (r <= 0)
+			break;
+		for (sf_count_t i = 0; lr && i < r; i++) {
+			lr[2 * (got + i)] = s->blk[i * s->ch];
+			lr[2 * (got + i) + 1] = s->blk[i * s->ch + (s->ch > 1)];
+		}
+		got += (uint64_t)r;
+		s->left -= (uint64_t)r;
+	}
+	return got;
 }
 
-static sf_count_t mem_seek(sf_count_t off, int whence, void *u)
+static int rate_ok(int rate)
 {
-	struct membuf *m = u;
-	sf_count_t p = whence == SEEK_CUR ? m->pos + off :
-		       whence == SEEK_END ? m->len + off : off;
-
-	if (p < 0 || p > m->len)
-		return -1;
-	m->pos = p;
-	return p;
+	return rate >= WAVIO_RATE_MIN && rate <= WAVIO_RATE_MAX;
 }
 
-static sf_count_t mem_read(void *dst, sf_count_t n, void *u)
+/* The header alone decides: *m gets the frame count at `rate`. */
+static int check_info(const SF_INFO *in, uint32_t rate,
+		      const struct wavio_limits *lim, uint64_t *m, char *err,
+		      size_t errlen)
 {
-	struct membuf *m = u;
-
-	if (n > m->len - m->pos)
-		n = m->len - m->pos;
-	memcpy(dst, m->data + m->pos, (size_t)n);
-	m->pos += n;
-	return n;
-}
-
-static sf_count_t mem_write(const void *src, sf_count_t n, void *u)
-{
-	(void)src;
-	(void)n;
-	(void)u;
-	return 0;	/* read only */
-}
-
-static sf_count_t mem_tell(void *u)
-{
-	return ((struct membuf *)u)->pos;
-}
-
-static int check_info(const SF_INFO *in, uint32_t rate, uint64_t max,
-		      char *err, size_t errlen)
-{
-	uint64_t after;
-
-	if (in->channels < 1 || in->samplerate < 1) {
-		snprintf(err, errlen, "not a readable audio file: %d channels "
-			 "at %d Hz", in->channels, in->samplerate);
+	if (in->channels < 1) {
+		snprintf(err, errlen, "not a readable audio file: %d channels",
+			 in->channels);
+		return -EINVAL;
+	}
+	if (!rate_ok(in->samplerate)) {
+		snprintf(err, errlen, "sample rate %d Hz is outside %d..%d Hz",
+			 in->samplerate, WAVIO_RATE_MIN, WAVIO_RATE_MAX);
 		return -EINVAL;
 	}
 	if (in->frames <= 0) {
 		snprintf(err, errlen, "audio file has no frames");
 		return -EINVAL;
 	}
-	after = resample_out_len((uint64_t)in->frames,
-				 (uint32_t)in->samplerate, rate);
-	if (max && after > max) {
+	*m = resample_out_len((uint64_t)in->frames,
+			      (uint32_t)in->samplerate, rate);
+	if (!*m) {
+		snprintf(err, errlen, "audio is shorter than one frame at "
+			 "%u Hz (%lld frames at %d Hz)", rate,
+			 (long long)in->frames, in->samplerate);
+		return -EINVAL;
+	}
+	if (lim && lim->pool_frames && *m > lim->pool_frames) {
 		snprintf(err, errlen, "audio too long: %llu frames at %u Hz, "
-			 "at most %llu", (unsigned long long)after, rate,
-			 (unsigned long long)max);
+			 "the chunk pool holds %llu", (unsigned long long)*m,
+			 rate, (unsigned long long)lim->pool_frames);
 		return -EFBIG;
+	}
+	if (lim && *m > lim->free_frames) {
+		snprintf(err, errlen, "not enough free chunk memory: %llu "
+			 "frames at %u Hz, %llu free", (unsigned long long)*m,
+			 rate, (unsigned long long)lim->free_frames);
+		return -ENOSPC;
 	}
 	return 0;
 }
 
-/* Every frame of sf as stereo at the file's rate; *n gets the count. */
-static float *read_stereo(SNDFILE *sf, const SF_INFO *in, uint64_t *n)
+/* Keep only input frames from lo on in the window (reading up to it). */
+static int win_drop(struct src *s, float *win, int64_t *base,
+		    uint64_t *have, int64_t lo)
 {
-	uint32_t ch = (uint32_t)in->channels;
-	float *lr = malloc((size_t)in->frames * 2 * sizeof(*lr));
-	float *blk = malloc((size_t)READ_BLOCK * ch * sizeof(*blk));
-	uint64_t got = 0;
-	sf_count_t k;
+	uint64_t drop = (uint64_t)(lo - *base), skip;
 
-	while (lr && blk && got < (uint64_t)in->frames &&
-	       (k = sf_readf_float(sf, blk, READ_BLOCK)) > 0) {
-		if (got + (uint64_t)k > (uint64_t)in->frames)
-			k = (sf_count_t)((uint64_t)in->frames - got);
-		for (sf_count_t i = 0; i < k; i++) {
-			lr[2 * (got + i)] = blk[i * ch];
-			lr[2 * (got + i) + 1] = blk[i * ch + (ch > 1)];
-		}
-		got += (uint64_t)k;
+	if (drop <= *have) {
+		memmove(win, win + 2 * drop, (*have - drop) * 2 * sizeof(*win));
+		*have -= drop;
+	} else {
+		skip = drop - *have;
+		*have = 0;
+		if (src_read(s, NULL, skip) != skip)
+			return -EIO;
 	}
-	free(blk);
-	if (lr && !got) {
-		free(lr);
-		lr = NULL;
-	}
-	*n = got;
-	return lr;
+	*base = lo;
+	return 0;
 }
 
-/* Decode an open file into out (converted to rate); closes sf. */
-static int decode(SNDFILE *sf, const SF_INFO *in, uint32_t rate,
-		  uint64_t max, struct wavio_audio *out, char *err,
-		  size_t errlen)
+/* Make the window hold input frames [base, hi); it may grow. */
+static int win_fill(struct src *s, float **win, uint64_t *cap, int64_t base,
+		    uint64_t *have, int64_t hi)
 {
-	uint64_t n = 0, m;
-	float *lr, *conv;
-	int rc = check_info(in, rate, max, err, errlen);
+	uint64_t need = (uint64_t)(hi - base);
+	float *w;
 
-	memset(out, 0, sizeof(*out));
-	if (rc)
-		goto out_close;
-	lr = read_stereo(sf, in, &n);
-	if (!lr) {
-		snprintf(err, errlen, "not a readable audio file: %s",
-			 n ? "out of memory" : sf_strerror(sf));
-		rc = -EINVAL;
-		goto out_close;
+	if (need <= *have)
+		return 0;
+	if (need > *cap) {
+		w = realloc(*win, need * 2 * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		*win = w;
+		*cap = need;
 	}
-	out->src_rate = (uint32_t)in->samplerate;
-	out->src_channels = (uint32_t)in->channels;
-	out->rate = rate;
-	out->lr = lr;
-	out->frames = n;
-	if ((uint32_t)in->samplerate == rate)
-		goto out_close;
-	m = resample_out_len(n, (uint32_t)in->samplerate, rate);
-	conv = malloc((size_t)(m ? m : 1) * 2 * sizeof(*conv));
-	rc = conv ? resample(lr, n, 2, (uint32_t)in->samplerate, rate, conv)
-		  : -ENOMEM;
-	free(lr);
-	out->lr = conv;
-	out->frames = m;
-	if (rc) {
-		snprintf(err, errlen, "cannot convert %d Hz to %u Hz: %s",
-			 in->samplerate, rate, strerror(-rc));
-		wavio_free(out);
+	if (src_read(s, *win + 2 * *have, need - *have) != need - *have)
+		return -EIO;
+	*have = need;
+	return 0;
+}
+
+/* Convert n frames at src_rate into out->lr (m frames at out->rate). */
+static int decode_conv(struct src *s, uint32_t src_rate, uint64_t n,
+		       uint64_t m, struct wavio_audio *out)
+{
+	struct resampler *r;
+	float *win = NULL;
+	uint64_t have = 0, cap = 0;
+	int64_t base = 0, lo, hi;
+	int rc = resample_begin(&r, 2, src_rate, out->rate);
+
+	for (uint64_t j0 = 0, j1; !rc && j0 < m; j0 = j1) {
+		j1 = j0 + OUT_BLOCK < m ? j0 + OUT_BLOCK : m;
+		resample_span(r, j0, j1, &lo, &hi);
+		lo = lo < 0 ? 0 : lo > (int64_t)n ? (int64_t)n : lo;
+		hi = hi < lo ? lo : hi > (int64_t)n ? (int64_t)n : hi;
+		rc = win_drop(s, win, &base, &have, lo);
+		if (!rc)
+			rc = win_fill(s, &win, &cap, base, &have, hi);
+		if (!rc)
+			resample_run(r, win, base, n, j0, j1,
+				     out->lr + 2 * j0);
 	}
-out_close:
-	sf_close(sf);
+	resample_end(r);
+	free(win);
 	return rc;
 }
 
-int wavio_read(const char *path, uint32_t rate, uint64_t max_frames,
+static int decode(struct src *s, uint32_t src_rate, uint64_t n,
+		  struct wavio_audio *out, char *err, size_t errlen)
+{
+	int rc;
+
+	if (src_rate == out->rate)
+		rc = src_read(s, out->lr, n) == n ? 0 : -EIO;
+	else
+		rc = decode_conv(s, src_rate, n, out->frames, out);
+	if (rc == -EIO) {
+		snprintf(err, errlen, "audio file is truncated: %s",
+			 sf_strerror(s->sf));
+		rc = -EINVAL;
+	} else if (rc) {
+		snprintf(err, errlen, "decoding: %s", strerror(-rc));
+	}
+	return rc;
+}
+
+int wavio_read(const char *path, uint32_t rate, const struct wavio_limits *lim,
 	       struct wavio_audio *out, char *err, size_t errlen)
 {
 	SF_INFO in = { 0 };
-	SNDFILE *sf = sf_open(path, SFM_READ, &in);
+	struct src s = { .sf = sf_open(path, SFM_READ, &in) };
+	uint64_t m = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!sf) {
+	if (!s.sf) {
 		snprintf(err, errlen, "not a readable audio file: %s",
 			 sf_strerror(NULL));
 		return -EINVAL;
 	}
-	return decode(sf, &in, rate, max_frames, out, err, errlen);
-}
-
-int wavio_read_mem(const void *data, size_t len, uint32_t rate,
-		   uint64_t max_frames, struct wavio_audio *out, char *err,
-		   size_t errlen)
-{
-	SF_VIRTUAL_IO io = { .get_filelen = mem_len, .seek = mem_seek,
-			     .read = mem_read, .write = mem_write,
-			     .tell = mem_tell };
-	struct membuf m = { .data = data, .len = (sf_count_t)len };
-	SF_INFO in = { 0 };
-	SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &in, &m);
-
-	memset(out, 0, sizeof(*out));
-	if (!sf) {
-		snprintf(err, errlen, "not a readable audio file: %s",
-			 sf_strerror(NULL));
-		return -EINVAL;
-	}
-	return decode(sf, &in, rate, max_frames, out, err, errlen);
+	rc = check_info(&in, rate, lim, &m, err, errlen);
+	if (rc)
+		goto out_close;
+	s.ch = (uint32_t)in.channels;
+	s.left = (uint64_t)in.frames;
+	s.blk = malloc((size_t)READ_BLOCK * s.ch * sizeof(*s.blk));
+	*out = (struct wavio_audio){ .frames = m, .rate = rate,
+		.src_rate = (uint32_t)in.samplerate, .src_channels = s.ch,
+		.lr = malloc((size_t)m * 2 * sizeof(float)) };
+	rc = s.blk && out->lr ? decode(&s, out->src_rate, (uint64_t)in.frames,
+				      out, err, errlen) : -ENOMEM;
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory for %llu frames",
+			 (unsigned long long)m);
+	if (rc)
+		wavio_free(out);
+	free(s.blk);
+out_close:
+	sf_close(s.sf);
+	return rc;
 }
 
 void wavio_free(struct wavio_audio *a)
 {
 	free(a->lr);
-	a->lr = NULL;
-	a->frames = 0;
+	memset(a, 0, sizeof(*a));
 }
 
 /* --- writing --- */
@@ -255,63 +279,6 @@ int wavio_write(const char *path, const float *lr, uint64_t frames,
 	return rc;
 }
 
-/* Copy one chunk's frames as stereo to dst. */
-static void chunk_to_lr(struct sb_chunk *c, uint32_t ch, uint32_t n,
-			float *dst)
-{
-	const float *s = sb_chunk_samples(c);
-
-	for (uint32_t i = 0; i < n; i++) {
-		dst[2 * i] = s[(size_t)i * ch];
-		dst[2 * i + 1] = s[(size_t)i * ch + (ch > 1)];
-	}
-}
-
-/* Copy frames of the list at head into lr (zeroed beforehand). */
-static int copy_list(uint32_t head, uint64_t frames, float *lr)
-{
-	const struct sb_arena *a = chunks_hold();
-	uint64_t at = 0;
-	uint32_t k = 0, cf, ch;
-	struct sb_chunk *c;
-	int rc = a ? 0 : -ENOTCONN;
-
-	if (a) {
-		cf = a->hdr->geom.chunk_frames;
-		ch = a->hdr->geom.chunk_channels;
-		for (uint32_t i = head; at < frames && (c = chunks_at(a, i)) &&
-		     k < a->hdr->geom.n_chunks; i = c->next, k++) {
-			uint64_t n = c->frames < cf ? c->frames : cf;
-			if (n > frames - at)
-				n = frames - at;
-			chunk_to_lr(c, ch, (uint32_t)n, lr + 2 * at);
-			at += cf;	/* chunk k starts at k * chunk_frames */
-		}
-	}
-	chunks_unhold();
-	return rc;
-}
-
-int wavio_write_chunks(const char *path, uint32_t head, uint64_t frames,
-		       uint32_t rate, char *err, size_t errlen)
-{
-	float *lr = calloc((size_t)(frames ? frames : 1) * 2, sizeof(*lr));
-	int rc;
-
-	if (!lr) {
-		snprintf(err, errlen, "out of memory for %llu frames",
-			 (unsigned long long)frames);
-		return -ENOMEM;
-	}
-	rc = copy_list(head, frames, lr);
-	if (rc)
-		snprintf(err, errlen, "no engine arena");
-	else
-		rc = wavio_write(path, lr, frames, rate, err, errlen);
-	free(lr);
-	return rc;
-}
-
 /* --- into chunks --- */
 
 uint64_t wavio_new_stream(void)
@@ -360,6 +327,7 @@ static void fill_list(const struct sb_arena *a, const uint32_t *idx,
 		c->stream = stream;
 		c->seq = k;
 		c->frames = left < cf ? (uint32_t)left : cf;
+		c->index = idx[k];
 		c->start_frame = 0;
 		c->flags = (k == 0 ? SB_CHUNK_FIRST : 0) |
 			   (k + 1 == n ? SB_CHUNK_LAST : 0);
@@ -373,56 +341,35 @@ int wavio_to_chunks(const struct wavio_audio *au, uint64_t stream,
 		    struct chunk_list *out, char *err, size_t errlen)
 {
 	const struct sb_arena *a = chunks_hold();
-	uint32_t cf = a ? a->hdr->geom.chunk_frames : 0, n = 0;
+	uint32_t cf = a ? a->hdr->geom.chunk_frames : 0;
+	uint64_t n = cf ? (au->frames + cf - 1) / cf : 0;
 	uint32_t *idx = NULL;
-	int rc = a ? 0 : -ENOTCONN;
+	int rc = !a ? -ENOTCONN : !n ? -EINVAL : 0;
 
 	memset(out, 0, sizeof(*out));
 	if (rc) {
-		snprintf(err, errlen, "no engine arena");
+		snprintf(err, errlen, a ? "audio has no frames" :
+			 "no engine arena");
 		goto out_unhold;
 	}
-	n = (uint32_t)((au->frames + cf - 1) / cf);
-	idx = n ? malloc((size_t)n * sizeof(*idx)) : NULL;
-	rc = !n ? -EINVAL : !idx ? -ENOMEM : chunks_take(n, idx, &out->epoch);
+	if (n <= a->hdr->geom.n_chunks)
+		idx = malloc((size_t)n * sizeof(*idx));
+	rc = n > a->hdr->geom.n_chunks ? -ENOSPC : !idx ? -ENOMEM :
+	     chunks_take((uint32_t)n, idx, &out->epoch);
 	if (rc) {
-		snprintf(err, errlen, !n ? "audio has no frames" :
-			 "out of chunk memory: needs %u chunks, %u free", n,
-			 chunks_free_count());
+		rc = rc == -ENOMEM && idx ? -ENOSPC : rc;
+		snprintf(err, errlen, "not enough free chunk memory: needs "
+			 "%llu chunks, %u free", (unsigned long long)n,
+			 chunks_takeable());
 		goto out_unhold;
 	}
 	out->stream = stream ? stream : wavio_new_stream();
-	fill_list(a, idx, n, au, out->stream);
+	fill_list(a, idx, (uint32_t)n, au, out->stream);
 	out->head = idx[0];
-	out->count = n;
+	out->count = (uint32_t)n;
 	out->frames = au->frames;
 out_unhold:
 	chunks_unhold();
 	free(idx);
-	return rc;
-}
-
-int wavio_load_chunks(const char *path, uint32_t rate, uint64_t stream,
-		      const char *take_path, struct chunk_list *out,
-		      char *err, size_t errlen)
-{
-	struct wavio_audio au;
-	uint64_t max = (uint64_t)chunks_count() * chunks_frames();
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!max) {
-		snprintf(err, errlen, "no engine arena");
-		return -ENOTCONN;
-	}
-	rc = wavio_read(path, rate, max, &au, err, errlen);
-	if (rc)
-		return rc;
-	if (take_path)
-		rc = wavio_write(take_path, au.lr, au.frames, rate, err,
-				 errlen);
-	if (!rc)
-		rc = wavio_to_chunks(&au, stream, out, err, errlen);
-	wavio_free(&au);
 	return rc;
 }

@@ -1,21 +1,33 @@
 /*
- * wavio.h - audio files in and out of the looper: decode anything
- * libsndfile reads into stereo float at the engine rate, write float32
- * stereo WAVs (from memory or from a chunk list), and fill a fresh chunk
- * list from a file for SB_CMD_LOOPER_LOAD.
+ * wavio.h - the one way an audio file becomes looper audio, and back:
+ * decode anything libsndfile reads into stereo float at the engine rate
+ * (wavio_read), fill a fresh chunk list with it (wavio_to_chunks), and
+ * write float32 stereo WAVs (wavio_write).  Uploads, session loads and
+ * the recovery of a take an engine crash cut short all go through here.
  *
- * Channels: mono goes to both sides, stereo as is, more than two keep the
- * first two.  Another rate is converted with resample.h.  Files are
- * written as <path>.tmp-<pid>-<n> and renamed into place, so bad input
- * or a crash never leaves a half-written file.  Everything here does
- * file I/O or big copies: worker threads only, never the control thread
- * or the process thread.  Errors: 0 or -errno and a message in err.
+ * A file is judged by its header before anything is allocated or
+ * converted: its rate must lie in WAVIO_RATE_MIN..WAVIO_RATE_MAX, it must
+ * hold at least one frame at the engine rate, and that many frames must
+ * fit the chunk pool (else -EFBIG) and the chunks free now (else
+ * -ENOSPC).  Decoding and rate conversion then go in pieces, so memory is
+ * the converted audio plus a window of a few MB, whatever the file's own
+ * rate.  Channels: mono goes to both sides, stereo as is, more than two
+ * keep the first two.
+ *
+ * Files are written as <path>.tmp-<pid>-<n> and renamed into place, so
+ * bad input or a crash never leaves a half-written file under the real
+ * name.  Everything here does file I/O or big copies: worker threads
+ * only, never the control thread or the process thread.  Errors: 0 or
+ * -errno and a message in err.
  */
 #ifndef SB_WAVIO_H
 #define SB_WAVIO_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define WAVIO_RATE_MIN 8000
+#define WAVIO_RATE_MAX 384000
 
 /* Decoded audio: interleaved stereo floats. */
 struct wavio_audio {
@@ -24,6 +36,13 @@ struct wavio_audio {
 	uint32_t rate;
 	uint32_t src_rate;	/* the file's own rate */
 	uint32_t src_channels;	/* the file's own channel count */
+};
+
+/* How long the converted audio may be, in frames (no struct: no limit). */
+struct wavio_limits {
+	uint64_t pool_frames;	/* the whole chunk pool: longer never fits
+				 * (0: no such limit) */
+	uint64_t free_frames;	/* the chunks a load can take now */
 };
 
 /* A chunk list made from a file (not yet the engine's). */
@@ -36,20 +55,16 @@ struct chunk_list {
 };
 
 /*
- * Decode a file (wavio_read) or bytes in memory (wavio_read_mem, e.g. an
- * upload body) into out at `rate`.  max_frames (after conversion, 0 = no
- * limit) refuses longer audio before decoding it.  Errors:
- * "not a readable audio file: <libsndfile message>", "audio file has no
- * frames", "audio too long: N frames at R Hz, at most M".  wavio_free
- * releases out.
+ * Decode the file at path into out at `rate`.  -EINVAL: "not a readable
+ * audio file: ...", "sample rate N Hz is outside 8000..384000 Hz",
+ * "audio file has no frames", "audio is shorter than one frame at R Hz",
+ * "audio file is truncated"; -EFBIG: "audio too long: ..."; -ENOSPC:
+ * "not enough free chunk memory: ..."; -ENOMEM.  lim may be NULL (no
+ * limit).  On an error out is empty.  wavio_free releases out.
  */
 /* thread: worker */
-int wavio_read(const char *path, uint32_t rate, uint64_t max_frames,
+int wavio_read(const char *path, uint32_t rate, const struct wavio_limits *lim,
 	       struct wavio_audio *out, char *err, size_t errlen);
-/* thread: worker */
-int wavio_read_mem(const void *data, size_t len, uint32_t rate,
-		   uint64_t max_frames, struct wavio_audio *out, char *err,
-		   size_t errlen);
 /* thread: any */
 void wavio_free(struct wavio_audio *a);
 
@@ -59,35 +74,16 @@ int wavio_write(const char *path, const float *lr, uint64_t frames,
 		uint32_t rate, char *err, size_t errlen);
 
 /*
- * Write `frames` frames of the chunk list starting at head as a float32
- * stereo WAV (silence where the list is shorter).  The chunks are copied
- * while the arena is held, then written without holding it.
- */
-/* thread: worker */
-int wavio_write_chunks(const char *path, uint32_t head, uint64_t frames,
-		       uint32_t rate, char *err, size_t errlen);
-
-/*
- * Fill a freshly taken chunk list with au: chunk k holds frames
+ * Take and fill a fresh chunk list with au: chunk k holds frames
  * [k * chunk_frames, ...), seq k, FIRST/LAST flags, the given stream
- * (0 = a new one with bit 63 set), column/track -1, owner SB_OWN_SERVER
- * until the caller hands it over (chunks_handoff + SB_CMD_LOOPER_LOAD)
- * or gives it back (chunks_give_back_list).  -ENOMEM "out of chunk
- * memory: needs N chunks, M free", -ENOTCONN "no engine arena".
+ * (0 = a new one), column/track -1, owner SB_OWN_SERVER until the caller
+ * hands it over (chunks_handoff + SB_CMD_LOOPER_LOAD) or gives it back
+ * (chunks_give_back_list).  -ENOSPC "not enough free chunk memory: needs
+ * N chunks, M free", -ENOTCONN "no engine arena", -EINVAL (no frames).
  */
 /* thread: worker */
 int wavio_to_chunks(const struct wavio_audio *au, uint64_t stream,
 		    struct chunk_list *out, char *err, size_t errlen);
-
-/*
- * wavio_read + (when take_path is not NULL) wavio_write of the converted
- * audio to take_path + wavio_to_chunks: an upload or a session track
- * becomes a chunk list and, optionally, its own take file.
- */
-/* thread: worker */
-int wavio_load_chunks(const char *path, uint32_t rate, uint64_t stream,
-		      const char *take_path, struct chunk_list *out,
-		      char *err, size_t errlen);
 
 /* A fresh server-made stream id (bit 63 set), unique across restarts. */
 /* thread: any */

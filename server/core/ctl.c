@@ -26,10 +26,21 @@
 #include "server/core/worker.h"
 
 #define MS 1000000ull
-#define CALL_TIMEOUT_NS (1000 * MS)
+/*
+ * A live engine that stops beating for less than STALE_MIN_NS (a
+ * scheduling hiccup, a swapped-out page, a debugger) is stalled, not
+ * gone: its commands stay pending and are answered when it runs again.
+ * A call only times out well after that, so a call is never answered
+ * "no engine" by the timeout while the engine is merely stalled and then
+ * applied anyway.  A dead engine process is gone at once.
+ */
+#define STALE_MIN_NS (500 * MS)
+#define CALL_TIMEOUT_NS (2000 * MS)
 #define ATTACH_EVERY_NS (50 * MS)
 #define PUSH_EVERY_NS (33 * MS)
-#define STALE_MIN_NS (50 * MS)
+
+_Static_assert(CALL_TIMEOUT_NS > 2 * STALE_MIN_NS,
+	       "a call must outlive a stall the engine is allowed");
 #define EVT_BATCH 256
 
 struct cmd_req {
@@ -62,6 +73,9 @@ static struct {
 	struct sb_arena arena;	/* mapped when arena.base != NULL */
 	int connected;
 	uint64_t generation;	/* engine_generation seen at connect */
+	uint64_t stale_ns;	/* the engine is gone after this silence */
+	uint64_t seen_gen;	/* header generation last looked at ... */
+	uint64_t seen_gen_ns;	/* ... and when it was first seen */
 	uint64_t next_attach_ns;
 	uint64_t next_push_ns;
 	int last_attach_err;
@@ -433,30 +447,51 @@ static void drain_events(void)
 
 /* --- attachment and liveness --- */
 
+/*
+ * max(STALE_MIN_NS, 3 periods), from the last status read whole; a stale
+ * status block (the engine stopped inside its write) keeps the last.
+ */
 static uint64_t stale_limit_ns(void)
 {
 	struct sb_status st;
-	uint64_t lim = STALE_MIN_NS;
+	uint64_t three;
 
-	sb_status_read(&S.arena, &st);
-	if (st.sample_rate) {
-		uint64_t three = 3ull * st.period * 1000000000ull /
-				 st.sample_rate;
-		if (three > lim)
-			lim = three;
+	if (sb_status_read(&S.arena, &st) == 0 && st.sample_rate) {
+		three = 3ull * st.period * 1000000000ull / st.sample_rate;
+		S.stale_ns = three > STALE_MIN_NS ? three : STALE_MIN_NS;
 	}
-	return lim;
+	return S.stale_ns ? S.stale_ns : STALE_MIN_NS;
+}
+
+/*
+ * A heartbeat counts for a connection only when it was written after we
+ * first saw the header's current generation: an engine restarted within
+ * the stall limit must not be taken for live on its dead predecessor's
+ * last heartbeat, before its own first cycle published anything.
+ */
+static int beats_for_this_generation(uint64_t hb, uint64_t now)
+{
+	uint64_t gen = atomic_load(&S.arena.hdr->engine_generation);
+
+	if (gen != S.seen_gen || !S.seen_gen_ns) {
+		S.seen_gen = gen;
+		S.seen_gen_ns = now;
+	}
+	return hb > S.seen_gen_ns;
 }
 
 static int engine_alive(uint64_t now)
 {
 	struct sb_arena_hdr *h = S.arena.hdr;
 	uint64_t hb = atomic_load(&h->engine_heartbeat_ns);
+	int32_t pid = atomic_load(&h->engine_pid);
 
-	if (!atomic_load(&h->engine_pid) || !hb)
-		return 0;
+	if (!pid || !hb || !pid_alive(pid))
+		return 0;	/* a dead process is gone now, not later */
 	if (S.connected && atomic_load(&h->engine_generation) != S.generation)
 		return 0;	/* restarted between two ticks: reconnect */
+	if (!S.connected && !beats_for_this_generation(hb, now))
+		return 0;
 	return hb >= now || now - hb < stale_limit_ns();
 }
 
@@ -537,6 +572,7 @@ static void detach(void)
 
 	atomic_compare_exchange_strong(&S.arena.hdr->server_pid, &me, 0);
 	S.remapped = 1;
+	S.seen_gen_ns = 0;	/* another arena: look at its generation anew */
 	if (!S.connected)
 		modules_engine(0);	/* let go of the old mapping now */
 	sb_arena_detach(&S.arena);

@@ -5,8 +5,9 @@
  * It runs ctl_run() on the server's main thread: a poll() loop with a 1 ms
  * tick that (1) runs queued command calls (cmd_submit), (2) drains the
  * engine's event ring and completes engine calls, (3) keeps the arena
- * attached: notices an engine that stopped beating (within 100 ms) and
- * one that came back or recreated the arena, (4) pushes status to
+ * attached: notices an engine whose process died (within a tick), one
+ * that stopped beating for 500 ms (a shorter stall is not a disconnect)
+ * and one that came back or recreated the arena, (4) pushes status to
  * WebSocket clients at most 30 times a second and at once on a change of
  * engine connection, (5) beats the server heartbeat.  Slow work (files,
  * compiling, recognition) belongs on the worker thread (worker.h) or a
@@ -55,7 +56,9 @@ const struct sb_arena *ctl_arena(void);
 
 /*
  * Continuation of an engine call: reply is the engine's event, or NULL
- * when the engine did not answer within the timeout (1 s) or went away.
+ * when the engine did not answer within the timeout (2 s, longer than a
+ * stall the engine is allowed) or went away.  It runs exactly once per
+ * call; an answer that comes after that is dropped.
  */
 typedef void (*ctl_cont_fn)(struct cmd_req *req, const struct sb_msg *reply);
 

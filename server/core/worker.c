@@ -1,7 +1,7 @@
 /*
- * worker.c - one worker thread and its two queues (see worker.h): jobs
- * for the worker, and finished jobs whose done hook the control thread
- * runs.  Both are FIFOs under one mutex.
+ * worker.c - one thread per lane and the queues (see worker.h): a job FIFO
+ * per lane, and one FIFO of finished jobs whose done hook the control
+ * thread runs.  All under one mutex: it is held only to link and unlink.
  */
 #include "server/core/worker.h"
 
@@ -19,35 +19,37 @@ struct job {
 
 STAILQ_HEAD(job_list, job);
 
+struct lane {
+	pthread_cond_t cond;
+	struct job_list todo;	/* for this lane's thread */
+	pthread_t thread;
+	int running;
+};
+
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct job_list todo;	/* for the worker */
+	struct lane lane[WORKER_LANES];
 	struct job_list done;	/* for the control thread */
 	int stop;
-	int running;
 	void (*wake)(void);
-	pthread_t thread;
 } W = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cond = PTHREAD_COND_INITIALIZER,
-	.todo = STAILQ_HEAD_INITIALIZER(W.todo),
 	.done = STAILQ_HEAD_INITIALIZER(W.done),
 };
 
-static void *worker_main(void *unused)
+static void *lane_main(void *arg)
 {
+	struct lane *l = arg;
 	struct job *j;
 
-	(void)unused;
 	pthread_mutex_lock(&W.lock);
 	for (;;) {
-		while (STAILQ_EMPTY(&W.todo) && !W.stop)
-			pthread_cond_wait(&W.cond, &W.lock);
-		j = STAILQ_FIRST(&W.todo);
+		while (STAILQ_EMPTY(&l->todo) && !W.stop)
+			pthread_cond_wait(&l->cond, &W.lock);
+		j = STAILQ_FIRST(&l->todo);
 		if (!j)
-			break;
-		STAILQ_REMOVE_HEAD(&W.todo, link);
+			break;	/* stopping, and nothing is left */
+		STAILQ_REMOVE_HEAD(&l->todo, link);
 		pthread_mutex_unlock(&W.lock);
 		if (j->work)
 			j->work(j->arg);
@@ -59,36 +61,67 @@ static void *worker_main(void *unused)
 	return NULL;
 }
 
+static void stop_lanes(void)
+{
+	pthread_mutex_lock(&W.lock);
+	W.stop = 1;
+	for (int i = 0; i < WORKER_LANES; i++)
+		pthread_cond_signal(&W.lane[i].cond);
+	pthread_mutex_unlock(&W.lock);
+	for (int i = 0; i < WORKER_LANES; i++) {
+		if (W.lane[i].running)
+			pthread_join(W.lane[i].thread, NULL);
+		W.lane[i].running = 0;
+	}
+}
+
 int worker_start(void (*wake)(void))
 {
-	int rc;
+	int rc = 0;
 
 	W.wake = wake;
 	W.stop = 0;
-	rc = pthread_create(&W.thread, NULL, worker_main, NULL);
+	for (int i = 0; i < WORKER_LANES && !rc; i++) {
+		struct lane *l = &W.lane[i];
+
+		STAILQ_INIT(&l->todo);
+		pthread_cond_init(&l->cond, NULL);
+		rc = pthread_create(&l->thread, NULL, lane_main, l);
+		l->running = !rc;
+	}
 	if (rc)
-		return -rc;
-	W.running = 1;
+		stop_lanes();
+	return -rc;
+}
+
+int worker_defer_lane(enum worker_lane lane, void (*work)(void *arg),
+		      void (*done)(void *arg), void *arg)
+{
+	struct job *j;
+	struct lane *l;
+
+	if ((unsigned)lane >= WORKER_LANES)
+		return -EINVAL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	*j = (struct job){ .work = work, .done = done, .arg = arg };
+	l = &W.lane[lane];
+	pthread_mutex_lock(&W.lock);
+	if (W.stop || !l->running) {
+		pthread_mutex_unlock(&W.lock);
+		free(j);
+		return -ESHUTDOWN;
+	}
+	STAILQ_INSERT_TAIL(&l->todo, j, link);
+	pthread_cond_signal(&l->cond);
+	pthread_mutex_unlock(&W.lock);
 	return 0;
 }
 
 int worker_defer(void (*work)(void *arg), void (*done)(void *arg), void *arg)
 {
-	struct job *j = calloc(1, sizeof(*j));
-
-	if (!j)
-		return -ENOMEM;
-	*j = (struct job){ .work = work, .done = done, .arg = arg };
-	pthread_mutex_lock(&W.lock);
-	if (W.stop || !W.running) {
-		pthread_mutex_unlock(&W.lock);
-		free(j);
-		return -ESHUTDOWN;
-	}
-	STAILQ_INSERT_TAIL(&W.todo, j, link);
-	pthread_cond_signal(&W.cond);
-	pthread_mutex_unlock(&W.lock);
-	return 0;
+	return worker_defer_lane(WORKER_SLOW, work, done, arg);
 }
 
 void worker_run_done(void)
@@ -109,13 +142,12 @@ void worker_run_done(void)
 
 void worker_stop(void)
 {
-	if (!W.running)
+	int any = 0;
+
+	for (int i = 0; i < WORKER_LANES; i++)
+		any |= W.lane[i].running;
+	if (!any)
 		return;
-	pthread_mutex_lock(&W.lock);
-	W.stop = 1;
-	pthread_cond_signal(&W.cond);
-	pthread_mutex_unlock(&W.lock);
-	pthread_join(W.thread, NULL);
-	W.running = 0;
+	stop_lanes();
 	worker_run_done();
 }

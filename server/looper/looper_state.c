@@ -16,8 +16,11 @@
 #include <string.h>
 
 #include "server/audio/chunks.h"
-#include "server/looper/looper_msg.h"
+#include "server/audio/take_gc.h"
+#include "server/audio/wavio.h"
 #include "server/core/bus.h"
+#include "server/looper/looper_msg.h"
+#include "server/looper/track_io.h"
 
 #define MS 1000000ull
 #define READ_EVERY_NS (20 * MS)
@@ -47,6 +50,15 @@ static struct {
 	struct sess_state as_written;	/* what .last holds (we think) */
 	uint64_t as_due_ns;
 	int as_running;
+	uint32_t rate;			/* the engine's, last read whole */
+	int decide_pending;		/* a restarted engine not looked at */
+	int gc_started;			/* the start-up take collection */
+	/* takes an engine crash cut short (recover.h) */
+	struct sess_track settled[N_TRACKS];	/* last layer played */
+	struct sess_state rec_state;	/* the stage when the engine died */
+	struct recover_take rec[N_TRACKS];
+	int n_rec;
+	int recovering;			/* session_recover runs */
 } L;
 
 static json_t *word_or_null(const char *const *words, int v)
@@ -158,14 +170,27 @@ static json_t *transport_json(const struct sb_looper_status *s)
 			 "pos", (json_int_t)s->pos);
 }
 
+/*
+ * Take the engine's snapshot; a stale block (the engine stopped or died
+ * while writing it) leaves the last good one in place.
+ */
+static int read_snap(const struct sb_arena *a)
+{
+	static struct sb_looper_status s;	/* control thread only */
+
+	if (!a || sb_looper_read(a, &s))
+		return -EAGAIN;
+	L.snap = s;
+	return 0;
+}
+
 /* Control thread.  Built from the last snapshot (kept while disconnected). */
 json_t *looper_state_json(void)
 {
 	const struct sb_looper_status *s = &L.snap;
 	json_t *o = json_object();
 
-	if (ctl_arena())
-		sb_looper_read(ctl_arena(), &L.snap);	/* a reply is current */
+	read_snap(ctl_arena());	/* a reply is current */
 
 	json_object_set_new(o, "connected", json_boolean(L.connected));
 	json_object_set_new(o, "transport", transport_json(s));
@@ -217,16 +242,22 @@ static int session_track_state(int32_t state)
 static void on_track(const struct sb_looper_args *a)
 {
 	struct sess_track *m;
+	int i;
 
 	if (a->column < 0 || a->column >= L.n_columns || a->track < 0 ||
 	    a->track >= L.n_tracks)
 		return;
-	m = &L.mirror[a->column * SB_MAX_TRACKS + a->track];
+	i = a->column * SB_MAX_TRACKS + a->track;
+	m = &L.mirror[i];
 	m->state = a->value;	/* raw engine state; mapped when saved */
 	m->stream = a->value == SB_TRACK_EMPTY ? 0 : a->stream;
 	m->frames = m->stream ? a->frames : 0;
 	m->solo = a->solo;
 	m->volume = a->gain;
+	/* what a crash during the next take falls back to */
+	if (m->state == SB_TRACK_PLAYING || m->state == SB_TRACK_MUTED ||
+	    m->state == SB_TRACK_EMPTY)
+		L.settled[i] = *m;
 }
 
 /* A live engine we did not start with: take its tracks as they are. */
@@ -241,6 +272,7 @@ static void adopt_snapshot(void)
 		m->frames = m->stream ? ts->frames : 0;
 		m->solo = ts->solo;
 		m->volume = ts->volume;
+		L.settled[i] = *m;
 	}
 	memcpy(L.column_beats, L.snap.column_beats, sizeof(L.column_beats));
 }
@@ -267,6 +299,7 @@ static int any_recording(void)
 /* Control thread. */
 void looper_session_state(struct sess_state *s)
 {
+	read_snap(ctl_arena());	/* a save right after a change has it */
 	memset(s, 0, sizeof(*s));
 	s->bpm = L.snap.bpm;
 	s->beats_per_bar = L.snap.beats_per_bar;
@@ -279,9 +312,11 @@ void looper_session_state(struct sess_state *s)
 	if (ctl_arena_mapped()) {
 		struct sb_status st;
 
-		sb_status_read(ctl_arena_mapped(), &st);
-		s->rate = st.sample_rate;
+		if (sb_status_read(ctl_arena_mapped(), &st) == 0 &&
+		    st.sample_rate)
+			L.rate = st.sample_rate;
 	}
+	s->rate = L.rate;	/* a stale block keeps the last */
 	memcpy(s->column_beats, L.column_beats, sizeof(s->column_beats));
 	for (int i = 0; i < N_TRACKS; i++) {
 		s->track[i] = L.mirror[i];
@@ -305,32 +340,101 @@ static void restore_logged(void *ctx, int status, json_t *body)
 	json_decref(body);
 }
 
+static int no_layers(const struct sb_looper_status *s)
+{
+	for (int i = 0; i < N_TRACKS; i++)
+		if (s->track[i].layers > 0 || s->track[i].state != SB_TRACK_EMPTY)
+			return 0;
+	return 1;
+}
+
+/* --- takes an engine crash cut short (recover.h) --- */
+
+static void drop_recovery(void)
+{
+	for (int i = 0; i < L.n_rec; i++)
+		take_gc_unpin(L.rec[i].stream);
+	L.n_rec = 0;
+}
+
+/*
+ * The engine is gone.  Note the stage as it was and, for every track
+ * that was recording or overdubbing, which take it was writing: a new
+ * engine that starts empty gets those takes back (restore_tick).
+ */
+static void note_lost(void)
+{
+	drop_recovery();
+	if (!L.ready || L.restoring || L.recovering || !any_recording())
+		return;
+	looper_session_state(&L.rec_state);
+	for (int i = 0; i < N_TRACKS; i++) {
+		const struct sess_track *m = &L.mirror[i];
+		struct recover_take *r = &L.rec[L.n_rec];
+
+		if ((m->state != SB_TRACK_RECORDING &&
+		     m->state != SB_TRACK_OVERDUBBING) || !m->stream)
+			continue;
+		*r = (struct recover_take){ .column = i / SB_MAX_TRACKS,
+			.track = i % SB_MAX_TRACKS, .kind = m->state,
+			.stream = m->stream, .frames = m->frames,
+			.volume = m->volume, .solo = m->solo,
+			.prev = L.settled[i] };
+		r->prev.state = session_track_state(r->prev.state);
+		r->prev.unsaved = 1;
+		L.rec_state.track[i] = r->prev;
+		take_gc_pin(m->stream);
+		L.n_rec++;
+	}
+}
+
+/* Hand the noted takes to the session store; 0 when it runs. */
+static int start_recovery(void)
+{
+	for (int i = 0; i < L.n_rec; i++) {
+		L.rec[i].new_stream = wavio_new_stream();
+		take_gc_hold(L.rec[i].new_stream);
+	}
+	if (!L.n_rec || session_recover(&L.rec_state, L.rec, L.n_rec))
+		return -EAGAIN;
+	L.recovering = 1;
+	return 0;
+}
+
+/* --- restore and autosave --- */
+
 /* An engine that starts empty gets the autosaved stage back. */
 static void maybe_restore(void)
 {
-	if (!ctl_arena())
+	const struct sb_arena *a = ctl_arena();
+
+	if (!a)
 		return;
-	sb_looper_read(ctl_arena(), &L.snap);
+	if (read_snap(a)) {
+		L.decide_pending = 1;	/* stale: look again next tick */
+		return;
+	}
+	L.decide_pending = 0;
+	take_gc_engine(atomic_load(&a->hdr->engine_generation),
+		       a->hdr->created_ns, no_layers(&L.snap));
 	if (any_track(&L.snap)) {
+		drop_recovery();	/* it kept its tracks */
 		adopt_snapshot();
 		L.ready = 1;
 		return;
 	}
 	memset(L.mirror, 0, sizeof(L.mirror));
+	memset(L.settled, 0, sizeof(L.settled));
 	L.restore_pending = 1;	/* looper commands wait from now on */
 	L.restore_by_ns = sb_now_ns() + RESTORE_WAIT_NS;
 }
 
-/* Free chunks are all back only once the chunks module reconciled. */
-static void restore_tick(uint64_t now)
+/* Load .last: looper commands stay parked until it is over. */
+static void submit_restore(void)
 {
-	json_t *args;
+	json_t *args = json_pack("{s:s}", "name", SESSION_LAST);
 
-	if (!L.restore_pending || (!chunks_ready() && now < L.restore_by_ns))
-		return;
-	L.restore_pending = 0;
 	L.restoring = 1;
-	args = json_pack("{s:s}", "name", SESSION_LAST);
 	if (cmd_submit("looper.load_session", args, restore_logged, NULL)) {
 		L.restoring = 0;
 		L.ready = 1;
@@ -338,10 +442,35 @@ static void restore_tick(uint64_t now)
 	}
 }
 
+/*
+ * Free chunks are all back, and a dead engine's filled chunks are in
+ * their take files, only once the chunks module reconciled.
+ */
+static void restore_tick(uint64_t now)
+{
+	if (!L.restore_pending || (!chunks_ready() && now < L.restore_by_ns))
+		return;
+	L.restore_pending = 0;
+	if (start_recovery() == 0)
+		return;		/* recovered() submits the restore */
+	drop_recovery();
+	submit_restore();
+}
+
+/* Session hook: .last now holds the recovered takes (or is as it was). */
+static void recovered(int rc)
+{
+	(void)rc;	/* logged by the store; restore what .last holds */
+	L.recovering = 0;
+	drop_recovery();
+	submit_restore();
+}
+
 /* The looper's gate: its commands wait for a restore or a load. */
 int looper_gate(void)
 {
-	return L.restore_pending || session_loading();
+	return L.restore_pending || L.decide_pending || L.recovering ||
+	       session_loading();
 }
 
 /* Session hook: a load ended; after .last, the restore is over. */
@@ -371,7 +500,8 @@ static void autosave_tick(uint64_t now)
 {
 	struct sess_state cur;
 
-	if (!L.ready || L.restoring || !L.connected)
+	if (!L.ready || L.restoring || L.recovering || L.restore_pending ||
+	    L.decide_pending || !L.connected)
 		return;
 	looper_session_state(&cur);
 	if (memcmp(&cur, &L.as_seen, sizeof(cur))) {
@@ -427,6 +557,7 @@ static const struct session_hooks hooks = {
 	.saved = mark_saved,
 	.autosaved = autosave_done,
 	.load_over = load_over,
+	.recovered = recovered,
 };
 
 static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
@@ -446,6 +577,7 @@ static int looper_init(const struct sb_config *cfg, char *err, size_t errlen)
 	L.snap.beat = -1;
 	for (int i = 0; i < N_TRACKS; i++)
 		L.saved[i].volume = 1.0f;
+	track_io_init();	/* uploads a previous server left half-done */
 	return session_init(&hooks, L.n_columns, L.n_tracks, err, errlen);
 }
 
@@ -453,11 +585,17 @@ static void looper_tick(uint64_t now)
 {
 	const struct sb_arena *a = ctl_arena();
 
+	if (a && L.decide_pending)
+		maybe_restore();
 	if (a)
 		restore_tick(now);
+	/* the start-up collection, once the stage is settled */
+	if (a && !L.gc_started && L.ready && !L.restoring && !L.recovering &&
+	    take_gc_start() == 0)
+		L.gc_started = 1;
 	if (a && now >= L.next_read_ns) {
 		L.next_read_ns = now + READ_EVERY_NS;
-		sb_looper_read(a, &L.snap);
+		read_snap(a);
 		autosave_tick(now);
 	}
 	push_tick(now);
@@ -485,12 +623,19 @@ static void looper_event(const struct sb_msg *m)
 static void looper_engine(int connected, int restarted, int remapped)
 {
 	(void)remapped;	/* the snapshot is copied, never pointed into */
+	int was = L.connected;
+
 	L.connected = connected;
 	L.next_push_ns = 0;
+	if (!connected && was)
+		note_lost();
+	if (connected && !restarted)
+		drop_recovery();	/* a stall: the engine kept everything */
 	if (connected && restarted)
 		maybe_restore();
-	if (!connected && L.restore_pending) {
+	if (!connected && (L.restore_pending || L.decide_pending)) {
 		L.restore_pending = 0;	/* the next engine start decides */
+		L.decide_pending = 0;
 		ctl_release_parked();
 	}
 }

@@ -2,7 +2,8 @@
  * session.c - save, load and list looper sessions (see session.h).
  *
  * Each command builds a job on the control thread, runs its file work on
- * the worker thread (worker_defer) and finishes on the control thread.  A
+ * the quick worker lane (WORKER_QUICK: never behind a WAV import or a
+ * patch compile) and finishes on the control thread.  A
  * load is three hops: decode every track (worker), reserve chunks
  * (control), fill them and write the take files (worker), then RESET,
  * column lengths, one LOAD per track and the settings go to the engine
@@ -20,12 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/audio/take_gc.h"
 #include "server/audio/takes.h"
 #include "server/audio/wavio.h"
 #include "server/core/ctl.h"
 #include "server/core/paths.h"
 #include "server/core/worker.h"
 #include "server/looper/looper_msg.h"
+#include "server/looper/recover.h"
 #include "server/looper/session_file.h"
 #include "server/looper/track_io.h"
 
@@ -36,7 +39,7 @@ static struct {
 	const struct session_hooks *hooks;
 	int columns, tracks;	/* the grid, from the config */
 	int loading;		/* control thread */
-	int saving;		/* control thread: a save/autosave job runs */
+	int saving;		/* control thread: save/autosave/recovery jobs */
 } G;
 
 /* --- set-up and names --- */
@@ -48,8 +51,13 @@ int session_init(const struct session_hooks *hooks, int columns, int tracks,
 	G.hooks = hooks;
 	G.columns = columns;
 	G.tracks = tracks;
+	int rc;
+
 	snprintf(G.sessions, sizeof(G.sessions), "%s/sessions", paths_data());
-	return paths_mkdir(G.sessions, err, errlen);
+	rc = paths_mkdir(G.sessions, err, errlen);
+	if (!rc)
+		sfile_tidy(G.sessions);
+	return rc;
 }
 
 static int name_char_ok(char ch)
@@ -121,7 +129,7 @@ static void save_done(void *arg)
 {
 	struct save_job *j = arg;
 
-	G.saving = 0;
+	G.saving--;
 	if (!j->req) {
 		if (j->rc)
 			fprintf(stderr, "stagebox-server: autosave: %s\n",
@@ -135,6 +143,7 @@ static void save_done(void *arg)
 		if (G.hooks->saved)
 			G.hooks->saved(&j->s, 0);
 		cmd_reply(j->req, json_pack("{s:s}", "name", j->name));
+		take_gc_start();	/* takes nothing needs any more go */
 	}
 	free(j);
 }
@@ -150,11 +159,11 @@ static int start_save(struct cmd_req *req, const char *name,
 	j->req = req;
 	snprintf(j->name, sizeof(j->name), "%s", name);
 	j->s = *s;
-	rc = worker_defer(save_work, save_done, j);
+	rc = worker_defer_lane(WORKER_QUICK, save_work, save_done, j);
 	if (rc)
 		free(j);
 	else
-		G.saving = 1;
+		G.saving++;
 	return rc;
 }
 
@@ -170,6 +179,65 @@ int session_autosave(const struct sess_state *s)
 	if (G.saving || G.loading)
 		return -EBUSY;
 	return start_save(NULL, SESSION_LAST, s);
+}
+
+/* --- recovery of cut-short takes --- */
+
+struct recover_job {
+	struct sess_state s;
+	struct recover_take r[SESSION_TRACKS];
+	int n;
+	int rc;
+	char err[320];
+};
+
+static void recover_work(void *arg)
+{
+	struct recover_job *j = arg;
+	char why[320];
+
+	for (int i = 0; i < j->n; i++)
+		if (recover_take(&j->r[i], &j->s, why, sizeof(why)))
+			fprintf(stderr, "stagebox-server: recovering the take "
+				"of track %d/%d: %s\n", j->r[i].column,
+				j->r[i].track, why);
+	j->rc = sfile_save(G.sessions, SESSION_LAST, &j->s, j->err,
+			   sizeof(j->err));
+}
+
+static void recover_done(void *arg)
+{
+	struct recover_job *j = arg;
+
+	G.saving--;
+	if (j->rc)
+		fprintf(stderr, "stagebox-server: writing the recovered "
+			"takes into %s: %s\n", SESSION_LAST, j->err);
+	if (G.hooks->recovered)
+		G.hooks->recovered(j->rc);
+	free(j);
+}
+
+int session_recover(const struct sess_state *s, const struct recover_take *r,
+		    int n)
+{
+	struct recover_job *j;
+	int rc;
+
+	if (n < 0 || n > SESSION_TRACKS)
+		return -EINVAL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->s = *s;
+	memcpy(j->r, r, (size_t)n * sizeof(*r));
+	j->n = n;
+	rc = worker_defer_lane(WORKER_QUICK, recover_work, recover_done, j);
+	if (rc)
+		free(j);
+	else
+		G.saving++;
+	return rc;
 }
 
 /* --- list --- */
@@ -203,7 +271,7 @@ void session_list(struct cmd_req *req)
 		return;
 	}
 	j->req = req;
-	if (worker_defer(list_work, list_done, j)) {
+	if (worker_defer_lane(WORKER_QUICK, list_work, list_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 	}
@@ -355,12 +423,31 @@ static void send_next(struct load_job *j)
 	}
 }
 
+/* A worker's error as an HTTP status (as for an upload). */
+static int load_status(int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		return 404;
+	case -EINVAL:
+		return 400;
+	case -EFBIG:
+		return 413;
+	case -ENOSPC:
+		return 507;
+	case -ENOTCONN:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
 static void fill_done(void *arg)
 {
 	struct load_job *j = arg;
 
 	if (j->rc) {
-		load_finish(j, j->rc == -ENOSPC ? 507 : 500, j->err);
+		load_finish(j, load_status(j->rc), j->err);
 		return;
 	}
 	plan_msgs(j);
@@ -376,10 +463,10 @@ static void decode_done(void *arg)
 		return;
 	}
 	if (j->rc) {
-		load_finish(j, j->rc == -ENOENT ? 404 : 400, j->err);
+		load_finish(j, load_status(j->rc), j->err);
 		return;
 	}
-	if (worker_defer(fill_work, fill_done, j))
+	if (worker_defer_lane(WORKER_QUICK, fill_work, fill_done, j))
 		load_finish(j, 503, "server shutting down");
 }
 
@@ -422,7 +509,7 @@ void session_load(struct cmd_req *req, const char *name)
 {
 	struct load_job *j;
 	const struct sb_arena *a = ctl_arena();
-	struct sb_status st;
+	struct sb_status st = { 0 };
 
 	if (G.loading || !a) {
 		cmd_fail(req, G.loading ? 409 : 503, G.loading ?
@@ -434,7 +521,8 @@ void session_load(struct cmd_req *req, const char *name)
 		cmd_fail(req, 500, "out of memory");
 		return;
 	}
-	sb_status_read(a, &st);
+	if (sb_status_read(a, &st))
+		st.sample_rate = 0;	/* stale: the default rate */
 	j->req = req;
 	j->rate = st.sample_rate ? st.sample_rate : 48000;
 	snprintf(j->name, sizeof(j->name), "%s", name);
@@ -444,7 +532,7 @@ void session_load(struct cmd_req *req, const char *name)
 		j->layer[i].stream = wavio_new_stream();
 		j->layer[i].head = SB_CHUNK_NONE;
 	}
-	if (worker_defer(decode_work, decode_done, j)) {
+	if (worker_defer_lane(WORKER_QUICK, decode_work, decode_done, j)) {
 		free(j);
 		cmd_fail(req, 503, "server shutting down");
 		return;

@@ -6,11 +6,13 @@
  *
  * A session is a directory DATA/sessions/<name>/ holding session.json and
  * one float WAV per non-empty track (track-C-T.wav, hard-linked from the
- * track's take file, copied when a link is impossible).  Every file
- * operation runs on the server's worker thread (worker_defer); the control
- * thread only builds the job and answers when it is done.  A directory
- * is written as <name>.tmp-N first and then swapped into place, so a
- * crash leaves either the old session or the new one, never a mix.
+ * track's take file, copied when a link is impossible: so a session
+ * keeps its audio when the take file goes).  Every file operation runs
+ * on the server's quick worker lane (WORKER_QUICK); the control thread
+ * only builds the job and answers when it is done.  A directory is
+ * written as .tmp-<name> first, synced, and swapped into place in one
+ * step (session_file.h), so a crash leaves either the old session or
+ * the new one, never a mix.
  */
 #ifndef SB_SESSION_H
 #define SB_SESSION_H
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "server/cmd/cmd.h"
+#include "server/looper/recover.h"
 #include "server/looper/session_file.h"
 
 /*
@@ -33,6 +36,9 @@ struct session_hooks {
 	void (*autosaved)(int rc);
 	/* a load ended, answered or not; last: it was .last */
 	void (*load_over)(int last);
+	/* session_recover ended: .last holds the recovered takes (0) or
+	 * is as it was (-errno) */
+	void (*recovered)(int rc);
 };
 
 /*
@@ -70,6 +76,18 @@ void session_list(struct cmd_req *req);
  */
 /* thread: control */
 int session_autosave(const struct sess_state *s);
+
+/*
+ * After an engine died while tracks recorded: write s, with each take
+ * of r[0..n) recovered into its track (recover.h), as the autosave .last,
+ * so that the restore brings the cut-short takes back.  The recovered
+ * takes are r[i].new_stream (held for the collector by the caller).
+ * Runs after every session job queued before it; the `recovered` hook
+ * says when it is done.  0 or -errno (then no hook comes).
+ */
+/* thread: control */
+int session_recover(const struct sess_state *s, const struct recover_take *r,
+		    int n);
 
 /* 1 while a load runs: the looper's gate (CMD_AFTER_RESTORE). */
 /* thread: control */

@@ -20,6 +20,8 @@
 #include "server/looper/looper_msg.h"
 
 #define SF_PATH 1200
+#define SFILE_TMP ".tmp-"	/* a session being written */
+#define SFILE_OLD ".old-"	/* an old one on its way out */
 #define TAKE_WAIT_MS 3000	/* a take still being written gets this */
 
 /* --- directory helpers --- */
@@ -83,6 +85,24 @@ static int copy_file(const char *src, const char *dst)
 	return rc;
 }
 
+/*
+ * fsync a file or directory by name: a session swapped into place must
+ * be on the medium before the swap, or a power cut could leave the new
+ * name pointing at files that never reached the SD card.
+ */
+static int sync_path(const char *path, int dir)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0 && errno != EINVAL)	/* EINVAL: cannot sync */
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 /* A take still streaming in gets a moment to reach `frames`. */
 static int wait_take(uint64_t stream, uint64_t frames, struct take_info *ti)
 {
@@ -111,9 +131,9 @@ static int place_take(const struct sess_track *t, const char *dst,
 			 rc == -EAGAIN ? " completely yet" : "");
 		return rc;
 	}
-	if (link(ti.path, dst) == 0)
-		return 0;
-	rc = copy_file(ti.path, dst);
+	rc = link(ti.path, dst) == 0 ? 0 : copy_file(ti.path, dst);
+	if (!rc)
+		rc = sync_path(dst, 0);
 	if (rc)
 		snprintf(err, errlen, "copying %s: %s", ti.path,
 			 strerror(-rc));
@@ -164,6 +184,23 @@ static json_t *state_json(const struct sess_state *s)
 			 "volume", (double)s->click_volume, "columns", cols);
 }
 
+static int write_json(const char *path, const json_t *o)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (json_dumpfd(o, fd, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) ||
+	    write(fd, "\n", 1) != 1)
+		rc = -EIO;
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -EIO;
+	return rc;
+}
+
 static int write_dir(const char *tmp, const struct sess_state *s, char *err,
 		     size_t errlen)
 {
@@ -184,12 +221,42 @@ static int write_dir(const char *tmp, const struct sess_state *s, char *err,
 	}
 	path_fmt(p, sizeof(p), "%s/session.json", tmp);
 	o = state_json(s);
-	rc = json_dump_file(o, p, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	rc = write_json(p, o);
 	json_decref(o);
-	if (rc) {
-		snprintf(err, errlen, "cannot write %s", p);
-		return -EIO;
+	if (!rc)
+		rc = sync_path(tmp, 1);
+	if (rc)
+		snprintf(err, errlen, "cannot write %s: %s", p, strerror(-rc));
+	return rc;
+}
+
+/*
+ * Put the complete directory tmp in place of final.  With an old session
+ * there, the two names are exchanged in one step (renameat2), so final
+ * is always a whole session, the old one or the new one.  A file system
+ * without RENAME_EXCHANGE gets two renames through old; a crash between
+ * them leaves old and no final, which sfile_tidy() turns back.
+ */
+static int swap_in(const char *tmp, const char *final, const char *old)
+{
+	struct stat st;
+
+	if (stat(final, &st) < 0)
+		return rename(tmp, final) ? -errno : 0;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	rm_flat_dir(old);
+	if (rename(final, old))
+		return -errno;
+	if (rename(tmp, final)) {
+		int rc = -errno;
+
+		rename(old, final);	/* put the old one back */
+		return rc;
 	}
+	rename(old, tmp);	/* removed below, with the rest of tmp */
 	return 0;
 }
 
@@ -197,11 +264,11 @@ static int write_dir(const char *tmp, const struct sess_state *s, char *err,
 int sfile_save(const char *dir, const char *name, const struct sess_state *s,
 	       char *err, size_t errlen)
 {
-	char tmp[SF_PATH], final[SF_PATH];
-	struct stat st;
+	char tmp[SF_PATH], final[SF_PATH], old[SF_PATH];
 	int rc;
 
-	path_fmt(tmp, sizeof(tmp), "%s/.tmp-%s", dir, name);
+	path_fmt(tmp, sizeof(tmp), "%s/" SFILE_TMP "%s", dir, name);
+	path_fmt(old, sizeof(old), "%s/" SFILE_OLD "%s", dir, name);
 	path_fmt(final, sizeof(final), "%s/%s", dir, name);
 	rm_flat_dir(tmp);
 	if (mkdir(tmp, 0755) < 0) {
@@ -211,16 +278,43 @@ int sfile_save(const char *dir, const char *name, const struct sess_state *s,
 		return rc;
 	}
 	rc = write_dir(tmp, s, err, errlen);
-	if (!rc && stat(final, &st) == 0)
-		rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, final,
-			       RENAME_EXCHANGE) ? -errno : 0;
-	else if (!rc)
-		rc = rename(tmp, final) ? -errno : 0;
-	if (rc && !err[0])
-		snprintf(err, errlen, "cannot move %s into place: %s", tmp,
-			 strerror(-rc));
+	if (!rc) {
+		rc = swap_in(tmp, final, old);
+		if (rc)
+			snprintf(err, errlen, "cannot move %s into place: %s",
+				 tmp, strerror(-rc));
+	}
+	if (!rc)
+		sync_path(dir, 1);	/* the new name is durable too */
 	rm_flat_dir(tmp);	/* the old session after a swap */
 	return rc;
+}
+
+/* Main thread. */
+void sfile_tidy(const char *dir)
+{
+	char p[SF_PATH], q[SF_PATH];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+	size_t nt = strlen(SFILE_TMP), no = strlen(SFILE_OLD);
+
+	while (d && (e = readdir(d))) {
+		path_fmt(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (strncmp(e->d_name, SFILE_TMP, nt) == 0) {
+			rm_flat_dir(p);	/* half-written, or already replaced */
+			continue;
+		}
+		if (strncmp(e->d_name, SFILE_OLD, no))
+			continue;
+		path_fmt(q, sizeof(q), "%s/%s", dir, e->d_name + no);
+		if (stat(q, &st) == 0)
+			rm_flat_dir(p);	/* the new one made it */
+		else
+			rename(p, q);	/* it did not: the old one is back */
+	}
+	if (d)
+		closedir(d);
 }
 
 /* --- listing --- */

@@ -54,12 +54,23 @@ static inline struct sess_track *sess_at(struct sess_state *s, int c, int t)
 
 /*
  * Write s as dir/<name>/: links (or copies) each track's take file,
- * waiting a little for takes still being written, then swaps the new
- * directory into place.  0 or -errno + message.
+ * waiting a little for takes still being written, into dir/.tmp-<name>/,
+ * syncs every file and the directory, then swaps it into place in one
+ * step (renameat2 RENAME_EXCHANGE) and removes the old one.  A crash at
+ * any point leaves dir/<name>/ complete, old or new.  0 or -errno +
+ * message.
  */
 /* thread: worker */
 int sfile_save(const char *dir, const char *name, const struct sess_state *s,
 	       char *err, size_t errlen);
+
+/*
+ * At start-up: remove what a crashed save left (.tmp-<name>), and finish
+ * a swap cut between its two renames (a file system without
+ * RENAME_EXCHANGE): .old-<name> goes back when <name> is missing.
+ */
+/* thread: main */
+void sfile_tidy(const char *dir);
 
 /* [{"name","saved":unix seconds,"tracks":N}] sorted by name (new ref). */
 /* thread: worker */

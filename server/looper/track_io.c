@@ -2,34 +2,51 @@
  * track_io.c - WAV files in and out of tracks (see track_io.h).
  */
 #include "server/looper/track_io.h"
-#include "server/audio/wavio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
-#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "server/audio/chunks.h"
+#include "server/audio/take_gc.h"
+#include "server/audio/takes.h"
+#include "server/audio/wavio.h"
 #include "server/core/ctl.h"
-#include "server/audio/resample.h"
 #include "server/core/paths.h"
 #include "server/core/worker.h"
-#include "server/audio/takes.h"
 
 #define TIO_PATH 1200
-#define MAX_SECONDS 3600	/* longer than any chunk pool */
+#define UPLOAD_PREFIX "upload-"
 
 /* --- stream ids and upload files --- */
 
 static void upload_path(const char *token, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/upload-%s", paths_tmp(), token);
+	snprintf(buf, len, "%s/" UPLOAD_PREFIX "%s", paths_tmp(), token);
+}
+
+/* Main thread. */
+int track_io_init(void)
+{
+	char path[TIO_PATH];
+	struct dirent *e;
+	DIR *d = opendir(paths_tmp());
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, UPLOAD_PREFIX, strlen(UPLOAD_PREFIX)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", paths_tmp(), e->d_name);
+		n += unlink(path) == 0;
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 static int token_ok(const char *token)
@@ -76,178 +93,50 @@ void track_io_upload_drop(const char *token)
 	unlink(path);
 }
 
-/* --- decoding --- */
-
-/* Interleaved frames of any channel count -> stereo (mono to both). */
-static float *to_stereo(const float *in, uint64_t frames, int ch)
-{
-	float *out = malloc(frames * 2 * sizeof(float) + 1);
-
-	for (uint64_t f = 0; out && f < frames; f++) {
-		out[2 * f] = in[f * (uint64_t)ch];
-		out[2 * f + 1] = in[f * (uint64_t)ch + (ch > 1)];
-	}
-	return out;
-}
-
-static int read_all(SNDFILE *sf, const SF_INFO *info, float **out,
-		    uint64_t *frames)
-{
-	float *raw = malloc((size_t)info->frames * info->channels *
-			    sizeof(float) + 1);
-	sf_count_t got;
-
-	if (!raw)
-		return -ENOMEM;
-	got = sf_readf_float(sf, raw, info->frames);
-	*frames = got > 0 ? (uint64_t)got : 0;
-	*out = to_stereo(raw, *frames, info->channels);
-	free(raw);
-	return *out ? 0 : -ENOMEM;
-}
-
-static int convert_rate(struct tio_layer *l, uint32_t from, uint32_t to)
-{
-	uint64_t n = resample_out_len(l->frames, from, to);
-	float *out = malloc(n * 2 * sizeof(float) + 1);
-	int rc;
-
-	if (!out)
-		return -ENOMEM;
-	rc = resample(l->audio, l->frames, 2, from, to, out);
-	if (rc) {
-		free(out);
-		return rc;
-	}
-	free(l->audio);
-	l->audio = out;
-	l->frames = n;
-	return 0;
-}
+/* --- a layer from a file --- */
 
 /* Worker thread. */
 int tio_decode(struct tio_layer *l, const char *path, uint32_t rate,
 	       char *err, size_t errlen)
 {
-	SF_INFO info = { 0 };
-	SNDFILE *sf = sf_open(path, SFM_READ, &info);
-	int rc;
-
-	if (!sf) {
-		snprintf(err, errlen, "not a readable audio file: %s",
-			 sf_strerror(NULL));
-		return -EINVAL;
-	}
-	if (info.frames <= 0 || info.channels < 1 || info.samplerate < 1 ||
-	    (double)info.frames / info.samplerate > MAX_SECONDS) {
-		sf_close(sf);
-		snprintf(err, errlen, "not a readable audio file: %s",
-			 info.frames <= 0 ? "no audio in it" : "too long");
-		return -EINVAL;
-	}
-	rc = read_all(sf, &info, &l->audio, &l->frames);
-	sf_close(sf);
-	if (!rc && (uint32_t)info.samplerate != rate)
-		rc = convert_rate(l, (uint32_t)info.samplerate, rate);
-	if (rc) {
-		free(l->audio);
-		l->audio = NULL;
-		snprintf(err, errlen, "decoding: %s", strerror(-rc));
-	}
-	return rc;
-}
-
-/* --- chunks and the take file --- */
-
-static void fill_chunks(const struct sb_arena *a, struct tio_layer *l,
-			const uint32_t *idx, uint32_t n, uint32_t cf)
-{
-	for (uint32_t k = 0; k < n; k++) {
-		struct sb_chunk *c = chunks_at(a, idx[k]);
-		uint64_t from = (uint64_t)k * cf;
-		uint32_t len = (uint32_t)(l->frames - from < cf ?
-					  l->frames - from : cf);
-		float *dst = sb_chunk_samples(c);
-
-		*c = (struct sb_chunk){ .index = idx[k],
-			.next = k + 1 < n ? idx[k + 1] : SB_CHUNK_NONE,
-			.stream = l->stream, .seq = k, .frames = len,
-			.flags = (k == 0 ? SB_CHUNK_FIRST : 0) |
-				 (k + 1 == n ? SB_CHUNK_LAST : 0),
-			.channels = 2, .column = (int16_t)l->column,
-			.track = (int16_t)l->track };
-		memcpy(dst, l->audio + 2 * from, (size_t)len * 2 *
-		       sizeof(float));
-		memset(dst + 2 * len, 0, (size_t)(cf - len) * 2 *
-		       sizeof(float));
-	}
-}
-
-static int take_chunks(struct tio_layer *l, char *err, size_t errlen)
-{
-	uint32_t cf = chunks_frames(), n, *idx;
-	const struct sb_arena *a;
+	uint64_t cf = chunks_frames();
+	struct wavio_limits lim = {
+		.pool_frames = cf * chunks_count(),
+		.free_frames = cf * chunks_takeable(),
+	};
 	int rc;
 
 	if (!cf) {
 		snprintf(err, errlen, "engine arena not mapped");
 		return -ENOTCONN;
 	}
-	n = (uint32_t)((l->frames + cf - 1) / cf);
-	idx = malloc(n * sizeof(*idx) + 1);
-	if (!idx)
-		return -ENOMEM;
-	rc = chunks_take(n, idx, &l->epoch);
-	if (rc) {
-		snprintf(err, errlen, "not enough free chunk memory (%u "
-			 "chunks needed, %u free)", n, chunks_free_count());
-		free(idx);
-		return rc == -ENOMEM ? -ENOSPC : rc;
-	}
-	a = chunks_hold();
-	if (a)
-		fill_chunks(a, l, idx, n, cf);
-	chunks_unhold();
-	l->head = idx[0];
-	free(idx);
-	return 0;
-}
-
-static int write_take(const struct tio_layer *l, uint32_t rate, char *err,
-		      size_t errlen)
-{
-	char path[TIO_PATH], tmp[TIO_PATH + 8];
-	SF_INFO info = { .samplerate = (int)rate, .channels = 2,
-			 .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
-	SNDFILE *sf;
-	sf_count_t put;
-
-	takes_path(l->stream, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.part", path);
-	sf = sf_open(tmp, SFM_WRITE, &info);
-	if (!sf) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
-			 sf_strerror(NULL));
-		return -EIO;
-	}
-	put = sf_writef_float(sf, l->audio, (sf_count_t)l->frames);
-	sf_close(sf);
-	if (put != (sf_count_t)l->frames || rename(tmp, path)) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s (disk full?)", path);
-		return -ENOSPC;
-	}
-	return 0;
+	take_gc_hold(l->stream);	/* before its take file exists */
+	rc = wavio_read(path, rate, &lim, &l->au, err, errlen);
+	l->frames = rc ? 0 : l->au.frames;
+	return rc;
 }
 
 /* Worker thread. */
 int tio_fill(struct tio_layer *l, uint32_t rate, char *err, size_t errlen)
 {
-	int rc = write_take(l, rate, err, errlen);
+	char path[TAKES_PATH_MAX];
+	struct chunk_list cl;
+	int rc = wavio_to_chunks(&l->au, l->stream, &cl, err, errlen);
 
-	if (!rc)
-		rc = take_chunks(l, err, errlen);
-	return rc;
+	if (rc)
+		return rc;
+	l->head = cl.head;
+	l->epoch = cl.epoch;
+	takes_path(l->stream, path, sizeof(path));
+	rc = wavio_write(path, l->au.lr, l->au.frames, rate, err, errlen);
+	if (rc) {
+		chunks_give_back_list(l->head, l->epoch);
+		l->head = SB_CHUNK_NONE;
+		return rc == -EIO ? -ENOSPC : rc;
+	}
+	l->take = 1;
+	wavio_free(&l->au);	/* it is in the chunks and on disk now */
+	return 0;
 }
 
 /* Control thread. */
@@ -278,9 +167,16 @@ void tio_loaded(struct tio_layer *l, int status)
 {
 	if (l->handed != 1)
 		return;
-	if (status)
+	/*
+	 * No answer: an engine that only stalled may still take the layer,
+	 * so its chunks stay the engine's (a restart reclaims them) and its
+	 * take stays; freeing them could hand them out twice.
+	 */
+	l->unknown = status == -ETIMEDOUT;
+	if (status && !l->unknown)
 		chunks_load_failed(l->head, l->epoch, l->eng);
 	l->handed = 2;
+	l->loaded = !status;
 	if (status)
 		l->head = SB_CHUNK_NONE;
 }
@@ -288,25 +184,31 @@ void tio_loaded(struct tio_layer *l, int status)
 /* Any thread. */
 void tio_free(struct tio_layer *l)
 {
+	char path[TAKES_PATH_MAX];
+
 	if (!l->handed && l->head != SB_CHUNK_NONE)
 		chunks_give_back_list(l->head, l->epoch);
 	l->head = SB_CHUNK_NONE;
-	free(l->audio);
-	l->audio = NULL;
+	wavio_free(&l->au);
+	if (l->take && !l->loaded && !l->unknown) {
+		takes_path(l->stream, path, sizeof(path));
+		unlink(path);	/* no track got it: nothing refers to it */
+	}
+	l->take = 0;
 }
 
 /* --- the commands --- */
 
+/* -ENOTCONN without an arena, -EAGAIN when the snapshot is stale. */
 static int track_status(int c, int t, struct sb_track_status *ts)
 {
 	static struct sb_looper_status s;	/* control thread only */
 	const struct sb_arena *a = ctl_arena_mapped();
+	int rc = a ? sb_looper_read(a, &s) : -ENOTCONN;
 
-	if (!a)
-		return -ENOTCONN;
-	sb_looper_read(a, &s);
-	*ts = s.track[c * SB_MAX_TRACKS + t];
-	return 0;
+	if (!rc)
+		*ts = s.track[c * SB_MAX_TRACKS + t];
+	return rc;
 }
 
 /* Control thread. */
@@ -317,7 +219,7 @@ void track_io_info(struct cmd_req *req, int c, int t)
 	char take[TAKES_PATH_MAX], hex[20];
 
 	if (track_status(c, t, &ts)) {
-		cmd_fail(req, 503, "engine not attached");
+		cmd_fail(req, 503, "engine not attached or not answering");
 		return;
 	}
 	if (ts.state == SB_TRACK_EMPTY || !ts.stream) {
@@ -366,6 +268,23 @@ static void put_work(void *arg)
 		j->rc = tio_fill(&j->l, j->rate, j->err, sizeof(j->err));
 }
 
+/* A worker's error as an HTTP status. */
+static int put_status(int rc)
+{
+	switch (rc) {
+	case -EINVAL:
+		return 400;
+	case -EFBIG:
+		return 413;	/* never fits this pool */
+	case -ENOSPC:
+		return 507;	/* does not fit what is free now */
+	case -ENOTCONN:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
 static void put_end(struct put_job *j)
 {
 	tio_free(&j->l);
@@ -404,8 +323,7 @@ static void put_done(void *arg)
 	int rc;
 
 	if (j->rc) {
-		cmd_fail(j->req, j->rc == -EINVAL ? 400 : j->rc == -ENOSPC ?
-			 507 : 500, "%s", j->err);
+		cmd_fail(j->req, put_status(j->rc), "%s", j->err);
 		put_end(j);
 		return;
 	}
@@ -430,8 +348,13 @@ void track_io_put(struct cmd_req *req, int c, int t, const char *token)
 	struct sb_status st;
 	struct put_job *j;
 
-	if (!token_ok(token) || track_status(c, t, &ts)) {
+	if (!token_ok(token)) {
 		cmd_fail(req, 400, "argument 'upload': unknown upload");
+		return;
+	}
+	if (track_status(c, t, &ts) ||
+	    sb_status_read(ctl_arena_mapped(), &st) || !st.sample_rate) {
+		cmd_fail(req, 503, "engine not attached or not answering");
 		return;
 	}
 	j = calloc(1, sizeof(*j));
@@ -439,9 +362,7 @@ void track_io_put(struct cmd_req *req, int c, int t, const char *token)
 		cmd_fail(req, 500, "out of memory");
 		return;
 	}
-	sb_status_read(ctl_arena_mapped(), &st);
-	*j = (struct put_job){ .req = req, .rate = st.sample_rate ?
-			       st.sample_rate : 48000 };
+	*j = (struct put_job){ .req = req, .rate = st.sample_rate };
 	j->l = (struct tio_layer){ .column = c, .track = t,
 		.state = ts.state == SB_TRACK_MUTED ? SB_TRACK_MUTED :
 			 SB_TRACK_PLAYING,

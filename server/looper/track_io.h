@@ -7,10 +7,12 @@
  * An upload is streamed by the HTTP thread into DATA/tmp/upload-<token>
  * and handed to the control thread as the internal command
  * looper.put_track {column, track, upload: token}; the worker thread
- * reads it (any format libsndfile reads), converts it to the engine rate
- * and to stereo, writes it as the layer's take file, fills chunks with it
- * and the control thread sends SB_CMD_LOOPER_LOAD.  The temp file is
- * gone when the request is answered.
+ * reads it (any format libsndfile reads; wavio.h judges the header
+ * before anything is allocated), converts it to the engine rate and to
+ * stereo, fills chunks with it, writes it as the layer's take file, and
+ * the control thread sends SB_CMD_LOOPER_LOAD.  The temp file is gone
+ * when the request is answered, and so is the take file of an upload
+ * that failed.
  */
 #ifndef SB_TRACK_IO_H
 #define SB_TRACK_IO_H
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "rt/common/proto.h"
+#include "server/audio/wavio.h"
 #include "server/cmd/cmd.h"
 
 #define TRACK_IO_TOKEN_LEN 32	/* hex digits */
@@ -30,6 +33,13 @@
  */
 /* thread: http */
 int track_io_upload_open(char *token, size_t len, int *fd);
+
+/*
+ * Main thread, at start-up (no upload can be in flight yet): remove the
+ * temp files of uploads a previous server left behind.  Returns how many.
+ */
+/* thread: main */
+int track_io_init(void);
 
 /* Any thread: remove an upload's temp file if it is still there. */
 /* thread: any */
@@ -58,21 +68,30 @@ struct tio_layer {
 	int32_t solo;
 	uint64_t stream;	/* server-made: bit 63 set */
 	uint64_t frames;	/* at the engine rate */
-	float *audio;		/* stereo interleaved, malloc'd */
+	struct wavio_audio au;	/* decoded; freed once in chunks and on disk */
 	uint32_t head;		/* first taken chunk, SB_CHUNK_NONE none */
 	uint64_t epoch;		/* chunks_epoch() of the take */
 	uint64_t eng;		/* chunks_handoff token */
-	int handed;		/* 1: handed off; 2: the engine took them */
+	int handed;		/* 1: handed off; 2: the engine answered */
+	int take;		/* its take file is written */
+	int loaded;		/* the engine took the layer */
+	int unknown;		/* the engine never answered the LOAD */
 };
 
-/* Worker: read any audio file into l->audio at `rate`, stereo.  0 or
- * -EINVAL with "not a readable audio file: ..." style text. */
+/*
+ * Worker: decode any audio file into l->au at `rate` (wavio_read, judged
+ * by its header first against the chunk pool and the chunks free now).
+ * 0, -EINVAL (bad file: 400), -EFBIG (longer than the pool: 413),
+ * -ENOSPC (longer than what is free: 507), -ENOTCONN, -ENOMEM; message
+ * in err.
+ */
 /* thread: worker */
 int tio_decode(struct tio_layer *l, const char *path, uint32_t rate,
 	       char *err, size_t errlen);
 
-/* Worker: take chunks, copy the audio into them, link them, and write
- * the take file of l->stream.  0, -ENOSPC or -errno + message. */
+/* Worker: take chunks and fill them (wavio_to_chunks), then write the
+ * take file of l->stream.  0, -ENOSPC or -errno + message; on an error
+ * no chunk is held and no take file is left. */
 /* thread: worker */
 int tio_fill(struct tio_layer *l, uint32_t rate, char *err, size_t errlen);
 
@@ -81,11 +100,18 @@ int tio_fill(struct tio_layer *l, uint32_t rate, char *err, size_t errlen);
 /* thread: control */
 int tio_load_msg(struct tio_layer *l, struct sb_msg *m);
 
-/* Control thread: the engine's answer to the LOAD (0 = it took them). */
+/*
+ * Control thread: the engine's answer to the LOAD (0 = it took them;
+ * -ETIMEDOUT = none came: the chunks stay the engine's, for a restart to
+ * reclaim, since a stalled engine may still take them).
+ */
 /* thread: control */
 void tio_loaded(struct tio_layer *l, int status);
 
-/* Any thread: give back what the engine did not take, free the audio. */
+/*
+ * Any thread: give back what the engine did not take, free the audio,
+ * and remove the take file of a layer the engine refused or never got.
+ */
 /* thread: any */
 void tio_free(struct tio_layer *l);
 

@@ -215,6 +215,49 @@ static void impulse_stays_put(void **state)
 	free(out);
 }
 
+/*
+ * Converting in pieces through a sliding window (as files are read) gives
+ * the very samples of the whole-buffer conversion, up and down.
+ */
+static void pieces_equal_whole(void **state)
+{
+	static const uint32_t rates[][2] = { { 44100, 48000 },
+					     { 384000, 48000 },
+					     { 8000, 48000 } };
+	const uint64_t n = 50000, step = 777;
+
+	(void)state;
+	for (int r = 0; r < 3; r++) {
+		uint32_t from = rates[r][0], to = rates[r][1];
+		float *in = tone(1000.0, 0.5, from, n, 2);
+		uint64_t m;
+		float *whole = convert(in, n, 2, from, to, &m);
+		float *part = calloc((size_t)m * 2, sizeof(*part));
+		struct resampler *rs;
+
+		assert_non_null(part);
+		assert_int_equal(resample_begin(&rs, 2, from, to), 0);
+		for (uint64_t j0 = 0; j0 < m; j0 += step) {
+			uint64_t j1 = j0 + step < m ? j0 + step : m;
+			int64_t lo, hi;
+
+			resample_span(rs, j0, j1, &lo, &hi);
+			lo = lo < 0 ? 0 : lo;
+			assert_true(hi > lo);
+			/* only the span is handed over: frames [lo, ...) */
+			resample_run(rs, in + (size_t)lo * 2, lo, n, j0, j1,
+				     part + (size_t)j0 * 2);
+		}
+		resample_end(rs);
+		assert_memory_equal(whole, part, (size_t)m * 2 * sizeof(float));
+		free(in);
+		free(whole);
+		free(part);
+	}
+	assert_int_equal(resample_begin(&(struct resampler *){ NULL }, 2, 0,
+					 48000), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +269,7 @@ int main(void)
 		cmocka_unit_test(lengths),
 		cmocka_unit_test(same_rate_is_a_copy),
 		cmocka_unit_test(impulse_stays_put),
+		cmocka_unit_test(pieces_equal_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
