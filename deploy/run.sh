@@ -66,6 +66,7 @@ done < <("$BUILD/stagebox-rt" "${ENGINE_FLAGS[@]}" --dump-config) ||
 JNAME=${CFG[jack.server]}
 INSTANCE=${CFG[instance]}
 PORT=${HTTP_PORT:-${CFG[server.http_port]}}
+WSPORT=${WS_PORT:-${CFG[server.ws_port]}}
 
 SERVER_FLAGS=(--config "$CONFIG" --instance "$INSTANCE")
 [ -n "$HTTP_PORT" ] && SERVER_FLAGS+=(--http-port "$HTTP_PORT")
@@ -173,16 +174,38 @@ cleanup() {
 	rm -rf "$LOGDIR"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Ctrl-C (or SIGTERM to this script or to `make run`) is how one stops the
+# box: a normal end, status 0.
+trap 'exit 0' INT TERM
 
+# Something accepts connections on port $1 (of this machine).
+listening() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+port_hint() {
+	echo "run.sh: choose free ports, e.g. make run HTTP_PORT=8090 WS_PORT=8091" >&2
+	echo "        (or bash deploy/run.sh --http-port 8090 --ws-port 8091)" >&2
+}
+
+# Refuse before starting anything when a port is already taken.
+check_ports() {
+	local p
+	for p in "$PORT" "$WSPORT"; do
+		if listening "$p"; then
+			echo "run.sh: port $p is already in use (another Stagebox, or a web server?)" >&2
+			port_hint
+			exit 1
+		fi
+	done
+}
+
+# Both ports answer: only then is the server really listening.
 wait_http() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 200); do
 		kill -0 "$SERVER_PID" 2>/dev/null || return 1
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-			return 0
-		fi
+		listening "$PORT" && listening "$WSPORT" && return 0
 		sleep 0.05
 	done
 	return 1
@@ -198,6 +221,7 @@ wait_engine() {
 	return 1
 }
 
+check_ports
 start_jackd
 
 "$BUILD/stagebox-rt" "${ENGINE_FLAGS[@]}" &
@@ -206,7 +230,11 @@ wait_engine || die "the engine did not start"
 
 "$BUILD/stagebox-server" "${SERVER_FLAGS[@]}" &
 SERVER_PID=$!
-wait_http || die "the server did not start listening on port $PORT"
+if ! wait_http; then
+	echo "run.sh: the server did not start listening on ports $PORT and $WSPORT" >&2
+	port_hint
+	exit 1
+fi
 
 # The join URL (token in the fragment) and its QR code for a phone.
 JOIN_FLAGS=(--config "$CONFIG" --http-port "$PORT")

@@ -106,6 +106,7 @@ test('the join URL logs in, leaves the address bar, and a reload stays logged in
 		await p.reload();
 		await waitLoggedIn(p, 'after a reload');
 		assert.doesNotMatch(p.url(), /token/);
+		await p.click(tid('tab-setup'));	// the diagnostics live there
 		await p.click(tid('ping-button'));
 		await waitAttr(p, 'ping-result', (a) => a.state === 'ok', 5000, 'ping over the cookie socket');
 	} finally {

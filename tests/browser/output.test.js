@@ -60,7 +60,7 @@ before(async () => {
 	checkChromium();
 	s = await startStack({ inputs: 2 });
 	browser = await launchBrowser();
-	openPage = pageOpener(browser, s.base, pageErrors);
+	openPage = pageOpener(browser, s.base, pageErrors, s);
 	page = await openPage({ width: 1280, height: 800 });
 });
 

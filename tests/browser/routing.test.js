@@ -20,7 +20,7 @@ before(async () => {
 	checkChromium();
 	s = await startStack({ inputs: 2 });
 	browser = await launchBrowser();
-	openPage = pageOpener(browser, `${s.base}/#setup`, pageErrors);
+	openPage = pageOpener(browser, `${s.base}/#setup`, pageErrors, s);
 });
 
 after(() => closeAll(browser, s, pageErrors));

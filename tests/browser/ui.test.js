@@ -124,8 +124,10 @@ test('phone layout: no sideways scroll, big touch targets, meters live', T, asyn
 		assert.deepEqual(m.small, [], 'buttons under 44 px');
 		// The play screen comes first: the looper's transport and grid are
 		// on the first screen, the developer's ping is not.
-		for (const id of ['transport-start', 'track-0-0'])
-			assert.ok((await phone.locator(tid(id)).boundingBox()).y < 844, `${id} not on the first screen`);
+		for (const id of ['transport-start', 'track-0-0', 'btn-record', 'btn-overdub', 'btn-undo', 'btn-mute', 'out-meter-L']) {
+			const b = await phone.locator(tid(id)).boundingBox();
+			assert.ok(b && b.y >= 0 && b.y + b.height <= 844, `${id} not on the first screen: ${JSON.stringify(b)}`);
+		}
 		assert.equal(await phone.locator(tid('ping-button')).isVisible(), false, 'ping on the play screen');
 		// Meters lie flat on a narrow screen.
 		const bar = await phone.locator(`${tid('meter-1')} .meter-bar`).boundingBox();
